@@ -1,0 +1,164 @@
+/**
+ * The one normalized event type that every rxllm source emits, and the snapshot that
+ * `accumulate()` builds from a stream of them.
+ *
+ * Rules every source keeps (see DESIGN.md):
+ * - deltas, never accumulated text: a `text` delta carries only what is new;
+ * - order is the provider's order; empty fragments are not emitted;
+ * - a source completes only after a `finish` delta.
+ *
+ * @module
+ */
+
+/**
+ * Why the provider ended the response, normalized across providers.
+ *
+ * - `stop`: a natural end or a stop sequence (OpenAI `stop`, Anthropic `end_turn` / `stop_sequence`,
+ *   Gemini `STOP`, Bedrock `end_turn` / `stop_sequence`);
+ * - `length`: the output token limit was reached (`length`, `max_tokens`, `MAX_TOKENS`);
+ * - `tool-calls`: the model wants tools called (`tool_calls`, `tool_use`);
+ * - `content-filter`: output withheld by a safety filter or a refusal (`content_filter`, `refusal`, `SAFETY`, …);
+ * - `error`: the provider itself reported a failed response;
+ * - `other`: anything else; the provider's own value is kept in `FinishDelta.raw`.
+ */
+export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other';
+
+/** Token counts of one response. Every field is a count of tokens; absent when the provider did not say. */
+export interface Usage {
+  /** Prompt tokens, including cached ones. */
+  readonly inputTokens?: number;
+  /** Generated tokens, including reasoning tokens. */
+  readonly outputTokens?: number;
+  /** Generated tokens spent on reasoning (a part of `outputTokens`). */
+  readonly reasoningTokens?: number;
+  /** Prompt tokens served from the provider's prompt cache (a part of `inputTokens`). */
+  readonly cachedInputTokens?: number;
+}
+
+/** First event of a response: who answers. */
+export interface MetadataDelta {
+  readonly type: 'metadata';
+  /** rxllm's provider name: `openai`, `openai-responses`, `anthropic`, `google`, `bedrock`, … */
+  readonly provider: string;
+  /** The provider's response id, when it gives one. */
+  readonly id?: string;
+  /** The model that answers, as the provider names it. */
+  readonly model?: string;
+}
+
+/** A fragment of the visible answer (never empty). */
+export interface TextDelta {
+  readonly type: 'text';
+  readonly text: string;
+}
+
+/**
+ * A fragment of the model's thinking or reasoning summary. `signature` carries a provider's
+ * reasoning signature (Anthropic `signature_delta`, Bedrock `reasoningContent.signature`, Gemini
+ * `thoughtSignature`) so a caller can send the thinking back; `redacted` marks an encrypted block
+ * whose `text` is the opaque data (Anthropic `redacted_thinking`).
+ */
+export interface ReasoningDelta {
+  readonly type: 'reasoning';
+  readonly text: string;
+  readonly signature?: string;
+  readonly redacted?: boolean;
+}
+
+/** A tool call begins. `index` is the call's position in this response (0-based). */
+export interface ToolCallStartDelta {
+  readonly type: 'tool-call-start';
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+}
+
+/** A fragment of a tool call's JSON arguments. */
+export interface ToolCallArgsDelta {
+  readonly type: 'tool-call-delta';
+  readonly index: number;
+  readonly argsText: string;
+}
+
+/** The tool call's arguments are complete. */
+export interface ToolCallEndDelta {
+  readonly type: 'tool-call-end';
+  readonly index: number;
+}
+
+/** Token counts; may come more than once per response, later values win field by field. */
+export interface UsageDelta extends Usage {
+  readonly type: 'usage';
+}
+
+/** The provider said the response is over. `raw` keeps the provider's own value. */
+export interface FinishDelta {
+  readonly type: 'finish';
+  readonly reason: FinishReason;
+  readonly raw?: string;
+}
+
+/** One normalized streaming event, discriminated on `type`. */
+export type Delta =
+  | MetadataDelta
+  | TextDelta
+  | ReasoningDelta
+  | ToolCallStartDelta
+  | ToolCallArgsDelta
+  | ToolCallEndDelta
+  | UsageDelta
+  | FinishDelta;
+
+/** The `type` of a {@link Delta}. */
+export type DeltaType = Delta['type'];
+
+/** One tool call as accumulated so far. */
+export interface ToolCallSnapshot {
+  /** Position of the call in the response (the `index` of its deltas). */
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+  /** The raw JSON arguments text received so far, exactly as sent. */
+  readonly argsText: string;
+  /** True once the call's `tool-call-end` arrived. */
+  readonly complete: boolean;
+  /** The parsed arguments, set once the call is complete and `argsText` parses as JSON (`{}` for empty text). */
+  readonly args?: unknown;
+  /** Set once the call is complete and `argsText` does not parse: the parser's message. `argsText` is kept. */
+  readonly argsError?: string;
+}
+
+/** What `accumulate()` emits after each delta: the response so far. */
+export interface Snapshot {
+  /** The visible answer so far. */
+  readonly text: string;
+  /** The reasoning so far (redacted blocks excluded, see `redactedReasoning`). */
+  readonly reasoning: string;
+  /** The last reasoning signature received, if any. */
+  readonly reasoningSignature?: string;
+  /** Opaque data of redacted reasoning blocks, in order, if any. */
+  readonly redactedReasoning?: readonly string[];
+  /** Tool calls in the order they started. */
+  readonly toolCalls: readonly ToolCallSnapshot[];
+  /** Usage merged field by field, later values winning. */
+  readonly usage?: Usage;
+  /** Set once the `finish` delta arrived. */
+  readonly finishReason?: FinishReason;
+  /** The provider's own finish value, if any. */
+  readonly finishRaw?: string;
+  /** From the `metadata` delta. */
+  readonly provider?: string;
+  readonly id?: string;
+  readonly model?: string;
+  /** Number of deltas applied. */
+  readonly deltaCount: number;
+}
+
+/**
+ * True for the delta types that carry response content: `text`, `reasoning` and the three
+ * tool-call types. `metadata`, `usage` and `finish` are not content.
+ */
+export function isContentDelta(delta: Delta): boolean {
+  const t = delta.type;
+  return t !== 'metadata' && t !== 'usage' && t !== 'finish';
+}

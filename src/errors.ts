@@ -1,0 +1,141 @@
+/**
+ * rxllm's typed errors. Every error a source or operator raises is an {@link RxllmError};
+ * one raised after content arrived carries `partial`, the {@link Snapshot} of what had arrived,
+ * so nothing that arrived is lost.
+ *
+ * @module
+ */
+import type { Snapshot } from './delta.ts';
+
+/** Options shared by every rxllm error constructor. */
+export interface RxllmErrorOptions {
+  /** The underlying error (SDK error, fetch error, parse error). */
+  readonly cause?: unknown;
+  /** What had arrived before the error; `undefined` when nothing had. */
+  readonly partial?: Snapshot | undefined;
+}
+
+/** Base class of every rxllm error. `partial` is the response so far, when any delta had arrived. */
+export class RxllmError extends Error {
+  /** What had arrived before the error, or `undefined` when nothing had. */
+  partial: Snapshot | undefined;
+
+  constructor(message: string, options: RxllmErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.partial = options.partial;
+  }
+}
+
+/** Fields of a {@link ProviderError}. */
+export interface ProviderErrorOptions extends RxllmErrorOptions {
+  /** rxllm's provider name (`openai`, `anthropic`, `google`, `bedrock`, …). */
+  readonly provider: string;
+  /** The HTTP status, when the error came with one (also for in-stream errors that carry one). */
+  readonly status?: number | undefined;
+  /** The provider's error code or type (`rate_limit_exceeded`, `overloaded_error`, `ThrottlingException`, …). */
+  readonly code?: string | undefined;
+  /** Whether the same request may succeed if sent again (rate limits, overload, 5xx, dropped connections). */
+  readonly retryable: boolean;
+}
+
+/**
+ * The provider refused or failed the request: an HTTP error, an error event inside the stream,
+ * or a connection failure before the response. `retryable` says whether sending the same request
+ * again may succeed (408, 409, 429, 5xx and 529 overload, connection errors: the same rule as the
+ * official SDKs' retry logic).
+ */
+export class ProviderError extends RxllmError {
+  readonly provider: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, options);
+    this.provider = options.provider;
+    this.status = options.status;
+    this.code = options.code;
+    this.retryable = options.retryable;
+  }
+}
+
+/**
+ * The stream ended without the provider's terminal event (no `data: [DONE]`, no `message_stop`,
+ * no `finishReason`, no `messageStop`), or the connection dropped mid-stream. `partial` holds
+ * everything that had arrived. Retrying repeats the whole request.
+ */
+export class StreamTruncatedError extends RxllmError {
+  readonly provider: string;
+
+  constructor(message: string, options: RxllmErrorOptions & { readonly provider: string }) {
+    super(message, options);
+    this.provider = options.provider;
+  }
+}
+
+/**
+ * A chunk of the stream could not be parsed (invalid JSON in an SSE `data:` line, an undecodable
+ * frame). `line` is the offending text (cut to 200 characters).
+ */
+export class MalformedChunkError extends RxllmError {
+  readonly provider: string;
+  readonly line: string;
+
+  constructor(message: string, options: RxllmErrorOptions & { readonly provider: string; readonly line: string }) {
+    super(message, options);
+    this.provider = options.provider;
+    this.line = options.line;
+  }
+}
+
+/** Fields of an {@link IdleTimeoutError}. */
+export interface IdleTimeoutErrorOptions extends RxllmErrorOptions {
+  /** `first`: nothing arrived within the first-delta timeout; `idle`: too long since the last content delta. */
+  readonly phase: 'first' | 'idle';
+  /** The timeout that elapsed, in ms. */
+  readonly afterMs: number;
+  /** Content deltas that had arrived before the timeout. */
+  readonly deltaCount: number;
+}
+
+/** Raised by `timeoutIdle` when no content delta arrived in time; the source was unsubscribed (request aborted). */
+export class IdleTimeoutError extends RxllmError {
+  readonly phase: 'first' | 'idle';
+  readonly afterMs: number;
+  readonly deltaCount: number;
+
+  constructor(message: string, options: IdleTimeoutErrorOptions) {
+    super(message, options);
+    this.phase = options.phase;
+    this.afterMs = options.afterMs;
+    this.deltaCount = options.deltaCount;
+  }
+}
+
+/**
+ * The provider or model does not support streaming for this request. `fallbackToNonStreaming`
+ * switches to the non-streaming call on it.
+ */
+export class StreamingUnsupportedError extends RxllmError {
+  readonly provider: string;
+
+  constructor(message: string, options: RxllmErrorOptions & { readonly provider: string }) {
+    super(message, options);
+    this.provider = options.provider;
+  }
+}
+
+/**
+ * A bridge's buffer (`toAsyncIterable`, `toReadableStream`, Node `Readable`) passed its
+ * `highWaterMark` because the consumer reads slower than the source produces.
+ */
+export class BufferOverflowError extends RxllmError {
+  /** The limit that was passed, in deltas. */
+  readonly highWaterMark: number;
+
+  constructor(message: string, options: RxllmErrorOptions & { readonly highWaterMark: number }) {
+    super(message, options);
+    this.highWaterMark = options.highWaterMark;
+  }
+}

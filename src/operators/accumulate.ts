@@ -1,0 +1,54 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Delta, Snapshot } from '../delta.ts';
+import { RxllmError } from '../errors.ts';
+import { operate } from '../internal/operate.ts';
+import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+
+/**
+ * Builds the response so far from a stream of deltas: one {@link Snapshot} per delta.
+ *
+ * <span class="informal">Like `scan`, specialised to deltas, in linear total time.</span>
+ *
+ * ```
+ * source:      --m--a--b--(u|)         m = metadata, a = text 'Hel', b = text 'lo', u = usage
+ * accumulate:  --M--A--B--(U|)         A.text = 'Hel', B.text = 'Hello', U.usage = u
+ * ```
+ *
+ * Text and reasoning are concatenated (never re-joined per delta: total cost is linear in the
+ * stream's length). Tool calls are kept apart by `index`, even when interleaved; an index reused
+ * after its call ended starts a new call. A call's `args` are parsed once its `tool-call-end`
+ * arrives, never mid-stream; arguments that do not parse keep `argsText` and set `argsError`.
+ * Usage arriving after the finish (OpenAI's final `choices: []` chunk) is still recorded.
+ *
+ * State lives per subscription: a resubscribe starts from an empty snapshot.
+ *
+ * On complete: completes. On error: if the error is an {@link RxllmError} without a `partial`,
+ * and deltas had arrived, the snapshot so far is set as its `partial` (so nothing is lost); other
+ * errors pass through unchanged. On unsubscribe: unsubscribes the source and drops the state.
+ *
+ * @example
+ * ```ts
+ * fromOpenAI(client, params).pipe(accumulate(), last()).subscribe((s) => console.log(s.text, s.usage));
+ * ```
+ *
+ * @return A function that returns an Observable of one snapshot per source delta.
+ */
+export function accumulate(): OperatorFunction<Delta, Snapshot> {
+  return (source) =>
+    new Observable<Snapshot>((subscriber) => {
+      let builder: SnapshotBuilder | null = new SnapshotBuilder();
+      operate(source, subscriber, {
+        next(delta) {
+          builder!.apply(delta);
+          subscriber.next(builder!.snapshot());
+        },
+        error(err: unknown) {
+          if (err instanceof RxllmError && err.partial === undefined) err.partial = builder!.partial();
+          subscriber.error(err);
+        },
+      });
+      return () => {
+        builder = null;
+      };
+    });
+}

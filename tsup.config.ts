@@ -1,0 +1,32 @@
+import { defineConfig } from 'tsup';
+
+// One entry per subpath export (package.json "exports"); the CLI is an extra entry, ESM only.
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'providers/openai/index': 'src/providers/openai/index.ts',
+      'providers/anthropic/index': 'src/providers/anthropic/index.ts',
+      'providers/google/index': 'src/providers/google/index.ts',
+      'providers/bedrock/index': 'src/providers/bedrock/index.ts',
+      'sse/index': 'src/sse/index.ts',
+      'node/index': 'src/node/index.ts',
+      'testing/index': 'src/testing/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    target: 'node22',
+    sourcemap: false,
+    splitting: true,
+    treeshake: true,
+  },
+  {
+    entry: { 'cli/main': 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    target: 'node22',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
