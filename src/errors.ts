@@ -139,3 +139,20 @@ export class BufferOverflowError extends RxllmError {
     this.highWaterMark = options.highWaterMark;
   }
 }
+
+/** The hooks of `tapLifecycle`, by name. */
+export type LifecycleHookName = 'onStart' | 'onDelta' | 'onComplete' | 'onError' | 'onFinalize';
+
+/**
+ * A `tapLifecycle` hook threw or returned a rejected promise. `hook` names it and `cause` is
+ * what it threw. It errors the stream only with `strict: true` (and only from `onStart`,
+ * `onDelta` and `onComplete`); otherwise it goes to the `onHookError` option.
+ */
+export class LifecycleHookError extends RxllmError {
+  readonly hook: LifecycleHookName;
+
+  constructor(message: string, options: RxllmErrorOptions & { readonly hook: LifecycleHookName }) {
+    super(message, options);
+    this.hook = options.hook;
+  }
+}

@@ -25,13 +25,38 @@ export { isContentDelta } from './delta.ts';
 export {
   BufferOverflowError,
   IdleTimeoutError,
+  LifecycleHookError,
   MalformedChunkError,
   ProviderError,
   RxllmError,
   StreamingUnsupportedError,
   StreamTruncatedError,
 } from './errors.ts';
-export type { IdleTimeoutErrorOptions, ProviderErrorOptions, RxllmErrorOptions } from './errors.ts';
+export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions } from './errors.ts';
+
+// stream interop (Web Streams, async iteration)
+export { toReadableStream } from './interop/toReadableStream.ts';
+export { toAsyncIterable } from './interop/toAsyncIterable.ts';
+export { fromAsyncIterable } from './interop/fromAsyncIterable.ts';
+export { DEFAULT_HIGH_WATER_MARK } from './interop/backlog.ts';
+export type { BridgeOptions, OverflowPolicy } from './interop/backlog.ts';
 
 // operators
 export { accumulate } from './operators/accumulate.ts';
+export { bufferTokens } from './operators/bufferTokens.ts';
+export type { BufferTokensConfig, TokenBoundary } from './operators/bufferTokens.ts';
+export { splitReasoning } from './operators/splitReasoning.ts';
+export type { SplitReasoningConfig } from './operators/splitReasoning.ts';
+export { toolCalls } from './operators/toolCalls.ts';
+export type { CompletedToolCall } from './operators/toolCalls.ts';
+export { tapLifecycle } from './operators/tapLifecycle.ts';
+export type { LifecycleEnd, LifecycleHooks } from './operators/tapLifecycle.ts';
+export { timeoutIdle } from './operators/timeoutIdle.ts';
+export type { TimeoutIdleConfig } from './operators/timeoutIdle.ts';
+export { fallbackToNonStreaming } from './operators/fallbackToNonStreaming.ts';
+export type { FallbackToNonStreamingConfig } from './operators/fallbackToNonStreaming.ts';
+export { isStreamingUnsupported } from './streaming-unsupported.ts';
+export { retryBeforeFirstDelta } from './operators/retryBeforeFirstDelta.ts';
+export type { RetryBeforeFirstDeltaConfig } from './operators/retryBeforeFirstDelta.ts';
+export { raceFirstDelta } from './operators/raceFirstDelta.ts';
+export type { RaceFirstDeltaConfig } from './operators/raceFirstDelta.ts';

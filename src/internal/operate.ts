@@ -1,16 +1,19 @@
-import { type Observable, type Observer, Subscriber } from 'rxjs';
+import { type Observable, type Observer, Subscriber, type Subscription } from 'rxjs';
 
 /**
  * Subscribes `source` with `handlers`, tied to `downstream`: the inner subscriber is added to
  * `downstream`, so unsubscribing downstream releases the source at once, also while a
  * synchronous source is still emitting (`take(1)` on a synchronous source stops it). A throw
  * inside a handler goes to `downstream.error`. Handlers left out forward to `downstream`.
+ * Returns the inner subscription, so an operator can release one source early (a race's losers).
  *
  * This is the one private helper our operators share (RxJS keeps its own `operate` internal).
  * @internal
  */
-export function operate<T>(source: Observable<T>, downstream: Subscriber<any>, handlers: Partial<Observer<T>>): void {
-  source.subscribe(new OperatorSubscriber(downstream, handlers));
+export function operate<T>(source: Observable<T>, downstream: Subscriber<any>, handlers: Partial<Observer<T>>): Subscription {
+  const inner = new OperatorSubscriber(downstream, handlers);
+  source.subscribe(inner);
+  return inner;
 }
 
 class OperatorSubscriber<T> extends Subscriber<T> {

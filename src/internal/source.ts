@@ -63,9 +63,9 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       if (sink.closed) return;
       ended = true;
       let typed = error;
-      if (!(error instanceof RxllmError)) {
-        typed = controller.signal.aborted && userSignal?.aborted ? userSignal.reason : spec.mapError(error, sink);
-      }
+      // the user's abort wins over whatever the abort caused (readSSE reports the aborted read as a truncation)
+      if (controller.signal.aborted && userSignal?.aborted) typed = userSignal.reason;
+      else if (!(error instanceof RxllmError)) typed = spec.mapError(error, sink);
       if (typed instanceof RxllmError && typed.partial === undefined) typed.partial = builder.partial();
       subscriber.error(typed);
     };
@@ -99,7 +99,8 @@ export interface SseMapper {
  * Reads an SSE body with eventsource-parser, handing every event to `mapper` synchronously
  * within the network read that completed it. Resolves when the mapper saw the terminal event
  * (the rest of the body is cancelled); rejects with `StreamTruncatedError` when the body ends
- * (or the connection drops) first, or with the mapper's error. @internal
+ * (or the connection drops) first, or with the mapper's error. `signal` (optional) cancels the
+ * body reader when it aborts: needed for a body that no fetch signal controls. @internal
  */
 export async function readSSE(
   body: ReadableStream<Uint8Array> | null,
@@ -107,9 +108,13 @@ export async function readSSE(
   sink: Sink,
   provider: string,
   terminal: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (body === null) throw truncated(provider, terminal, 'the response had no body');
   const reader = body.getReader();
+  const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   const decoder = new TextDecoder();
   let failure: unknown;
   const parser = createParser({
@@ -136,11 +141,13 @@ export async function readSSE(
       if (failure !== undefined) throw failure;
       if (mapper.done || sink.closed) return;
     }
+    if (signal?.aborted) throw signal.reason;
     parser.feed(decoder.decode());
     if (failure !== undefined) throw failure;
     if (mapper.done || sink.closed) return;
     throw truncated(provider, terminal, 'the body ended');
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     reader.cancel().catch(() => {});
   }
 }

@@ -5,6 +5,7 @@
  * @internal
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { contentTypes, encodeEvent, formatOfPath, httpError, errorEvent, type WireEvent, type WireFormat } from './wire.ts';
 
@@ -71,8 +72,18 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-/** Starts a replay server on 127.0.0.1 at a free port. */
-export async function startReplayServer(initial?: ReplyHandler | Reply): Promise<ReplayServer> {
+/** How the replay server listens. */
+export interface ReplayServerOptions {
+  /**
+   * Speak HTTP/2 over cleartext (h2c with prior knowledge, node:http2's compatibility API)
+   * instead of HTTP/1.1, as the Bedrock Runtime client does by default, also over `http://`.
+   * A `drop` fault then destroys the HTTP/2 session (the TCP connection). Default false.
+   */
+  readonly http2?: boolean;
+}
+
+/** Starts a replay server on 127.0.0.1 at a free port (HTTP/1.1, or h2c with `{ http2: true }`). */
+export async function startReplayServer(initial?: ReplyHandler | Reply, options: ReplayServerOptions = {}): Promise<ReplayServer> {
   let handler: ReplyHandler = toHandler(initial);
   const sockets = new Set<Socket>();
   const requests: ReceivedRequest[] = [];
@@ -81,13 +92,20 @@ export async function startReplayServer(initial?: ReplyHandler | Reply): Promise
     for (const w of waiters) w();
   };
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
+  const onRequest = (req: IncomingMessage | Http2ServerRequest, response: Response) => {
+    const res: ResponseWriter = response;
+    void handle(req, response).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err));
     });
-  });
-  server.keepAliveTimeout = 1_000;
+  };
+  let server: Server | Http2Server;
+  if (options.http2) {
+    server = createHttp2Server(onRequest);
+  } else {
+    server = createServer(onRequest);
+    server.keepAliveTimeout = 1_000;
+  }
   server.on('connection', (socket) => {
     sockets.add(socket);
     notify();
@@ -97,7 +115,8 @@ export async function startReplayServer(initial?: ReplyHandler | Reply): Promise
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage | Http2ServerRequest, response: Response): Promise<void> {
+    const res: ResponseWriter = response;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -122,7 +141,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply): Promise
       res.end(JSON.stringify(reply.body));
       return;
     }
-    await stream(reply, res);
+    await stream(reply, response);
   }
 
   const url = await new Promise<string>((resolve) => {
@@ -168,8 +187,46 @@ function toHandler(reply: ReplyHandler | Reply | undefined): ReplyHandler {
   return () => undefined;
 }
 
+/** An HTTP/1.1 response or an HTTP/2 one (node:http2's compatibility API). */
+type Response = ServerResponse | Http2ServerResponse;
+
+/** What `handle` and `stream` use of a {@link Response}: the part both APIs share. */
+interface ResponseWriter {
+  readonly headersSent: boolean;
+  writeHead(statusCode: number, headers: Record<string, string>): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  end(text: string): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** Sends the status line and headers now (node:http2's compatibility response has `flushHeaders` too, untyped). */
+function flushHeaders(res: Response): void {
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
+}
+
+/**
+ * Drops the connection under `res`: the socket (HTTP/1.1), or the whole HTTP/2 session once the
+ * stream's writes reached the socket (destroying the session at once would discard the frames
+ * still queued in it, so the client would not even see the response headers).
+ */
+async function destroyConnection(res: Response): Promise<void> {
+  if (!('stream' in res)) {
+    // flush the events written so far first: destroy() alone discards the socket's write queue
+    const socket = res.socket;
+    if (socket && !socket.destroyed) await new Promise<void>((resolve) => socket.write(new Uint8Array(0), () => resolve()));
+    socket?.destroy();
+    return;
+  }
+  const { stream } = res;
+  if (!stream.destroyed) await new Promise<void>((resolve) => stream.write(new Uint8Array(0), () => resolve()));
+  stream.session?.destroy();
+}
+
 /** Writes a stream reply, applying its fault, chunking and pace. */
-async function stream(reply: Extract<Reply, { format: WireFormat }>, res: ServerResponse): Promise<void> {
+async function stream(reply: Extract<Reply, { format: WireFormat }>, response: Response): Promise<void> {
+  const res: ResponseWriter = response;
   const { format, fault } = reply;
   if (fault?.kind === 'http') {
     const shaped = httpError(format, fault.status);
@@ -193,7 +250,7 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, res: Server
     }
   }
   res.writeHead(200, { 'content-type': contentTypes[format], 'cache-control': 'no-cache' });
-  res.flushHeaders();
+  flushHeaders(response);
   const writes = cut(parts, reply.chunking ?? 'event', reply.seed ?? 1);
   const closed = new Promise<void>((resolve) => res.on('close', resolve));
   let open = true;
@@ -202,10 +259,10 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, res: Server
     if (!open) return;
     if (reply.delayMs) await Promise.race([sleep(reply.delayMs), closed]);
     if (!open) return;
-    if (!res.write(chunk)) await Promise.race([new Promise((r) => res.once('drain', r)), closed]);
+    if (!res.write(chunk)) await Promise.race([new Promise<void>((r) => res.once('drain', r)), closed]);
   }
   if (tail === 'drop') {
-    res.socket?.destroy();
+    await destroyConnection(response);
     return;
   }
   if (tail === 'stall') {

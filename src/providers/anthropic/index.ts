@@ -1,1 +1,9 @@
-export {};
+/**
+ * `rxllm/anthropic`: the Anthropic Messages API (`@anthropic-ai/sdk`) as a cold `Observable<Delta>`,
+ * and its pure wire mapping (for replaying recorded events).
+ * @module
+ */
+export { fromAnthropic } from './from-anthropic.ts';
+export type { AnthropicMessageParams, AnthropicRequestOptions, FromAnthropicOptions } from './from-anthropic.ts';
+export { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from './messages-mapping.ts';
+export type { AnthropicUsageLike, DeltaSink } from './messages-mapping.ts';

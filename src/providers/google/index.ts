@@ -1,1 +1,9 @@
-export {};
+/**
+ * `rxllm/google`: the Gemini API (`@google/genai`, `models.generateContentStream`) as a cold
+ * `Observable<Delta>`, and its pure chunk mapping (for replaying recorded chunks).
+ * @module
+ */
+export { fromGoogle } from './from-google.ts';
+export type { FromGoogleOptions } from './from-google.ts';
+export { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from './gemini-mapping.ts';
+export type { DeltaSink, GeminiUsageLike } from './gemini-mapping.ts';

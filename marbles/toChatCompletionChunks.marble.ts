@@ -1,0 +1,224 @@
+import { Observable, of, take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Delta } from '../src/delta.ts';
+import { ProviderError } from '../src/errors.ts';
+import { toChatCompletionChunks } from '../src/sse/toChatCompletionChunks.ts';
+import type { ChatCompletionChunk, ChatCompletionChunkDelta } from '../src/sse/wire.ts';
+import {
+  deltaMarbles,
+  finishDelta,
+  metadataDelta,
+  reasoningDelta,
+  textDelta,
+  toolCallArgs,
+  toolCallEnd,
+  toolCallStart,
+  usageDelta,
+} from '../src/testing/index.ts';
+
+const opts = { id: 'chatcmpl-x', model: 'gpt-4o', created: 1700000000 };
+
+/** A chunk written out by hand, as OpenAI sends it. */
+function chunk(delta: ChatCompletionChunkDelta, finish: string | null = null, usage?: null): ChatCompletionChunk {
+  const c = { id: 'chatcmpl-x', object: 'chat.completion.chunk' as const, created: 1700000000, model: 'gpt-4o', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
+  return usage === null ? { ...c, usage: null } : c;
+}
+
+const values: Record<string, Delta> = {
+  m: metadataDelta('anthropic', 'msg_1', 'claude'),
+  a: textDelta('Hel'),
+  b: textDelta('lo'),
+  r: reasoningDelta('hmm'),
+  x: reasoningDelta('opaque', { redacted: true }),
+  s: toolCallStart(3, 'call_1', 'get_weather'),
+  d: toolCallArgs(3, '{"city":'),
+  e: toolCallArgs(3, '"Paris"}'),
+  z: toolCallEnd(3),
+  u: usageDelta({ inputTokens: 10, outputTokens: 4, reasoningTokens: 1, cachedInputTokens: 2 }),
+  v: usageDelta({ outputTokens: 5 }),
+  f: finishDelta('stop', 'end_turn'),
+  t: finishDelta('tool-calls', 'tool_use'),
+};
+
+describe('toChatCompletionChunks', () => {
+  let testScheduler: TestScheduler;
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toStrictEqual(expected));
+  });
+
+  it('sends the role first, text as content, reasoning as reasoning_content, then the finish chunk', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-m-r-a-b-u-f|', values);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-M-R-A-B---F|', {
+        M: chunk({ role: 'assistant', content: '' }),
+        R: chunk({ reasoning_content: 'hmm' }),
+        A: chunk({ content: 'Hel' }),
+        B: chunk({ content: 'lo' }),
+        F: chunk({}, 'stop'),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-----------!');
+    });
+  });
+
+  it('puts the role on the first content chunk when no metadata came first', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-b-f|', values);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-A-B-F|', {
+        A: chunk({ role: 'assistant', content: 'Hel' }),
+        B: chunk({ content: 'lo' }),
+        F: chunk({}, 'stop'),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-----!');
+    });
+  });
+
+  it('streams a tool call as OpenAI does: index, id, type and name once, then argument fragments; tool_calls finish', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-m-s-d-e-z-t|', values);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-M-S-D-E---T|', {
+        M: chunk({ role: 'assistant', content: '' }),
+        S: chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+        D: chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+        E: chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+        T: chunk({}, 'tool_calls'),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-----------!');
+    });
+  });
+
+  it('numbers tool calls 0, 1, … in start order, also when a source index is reused after its end', () => {
+    const deltas: Delta[] = [
+      toolCallStart(1, 'a', 'f'),
+      toolCallStart(4, 'b', 'g'),
+      toolCallArgs(1, '{}'),
+      toolCallEnd(1),
+      toolCallStart(1, 'c', 'h'),
+      toolCallArgs(1, '[]'),
+    ];
+    const indexes: number[] = [];
+    of(...deltas)
+      .pipe(toChatCompletionChunks(opts))
+      .subscribe((c) => indexes.push(c.choices[0]!.delta.tool_calls![0]!.index));
+    expect(indexes).toStrictEqual([0, 1, 0, 2, 2]);
+  });
+
+  it('adds usage: null to every chunk and a final usage chunk with empty choices when includeUsage', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-f-u-v|', values);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A-F----(U|)', {
+        A: chunk({ role: 'assistant', content: 'Hel' }, null, null),
+        F: chunk({}, 'stop', null),
+        U: {
+          id: 'chatcmpl-x',
+          object: 'chat.completion.chunk',
+          created: 1700000000,
+          model: 'gpt-4o',
+          choices: [],
+          usage: {
+            prompt_tokens: 10,
+            completion_tokens: 5,
+            total_tokens: 15,
+            prompt_tokens_details: { cached_tokens: 2 },
+            completion_tokens_details: { reasoning_tokens: 1 },
+          },
+        },
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-------!');
+    });
+  });
+
+  it('maps every finish reason back to OpenAI, keeping an unknown raw value', () => {
+    const reasons = [
+      finishDelta('stop'),
+      finishDelta('length', 'max_tokens'),
+      finishDelta('tool-calls'),
+      finishDelta('content-filter', 'SAFETY'),
+      finishDelta('error'),
+      finishDelta('other', 'pause_turn'),
+      finishDelta('other'),
+    ];
+    const out = reasons.map((f) => {
+      let reason: string | null = null;
+      of(f)
+        .pipe(toChatCompletionChunks(opts))
+        .subscribe((c) => (reason = c.choices[0]!.finish_reason));
+      return reason;
+    });
+    expect(out).toStrictEqual(['stop', 'length', 'tool_calls', 'content_filter', 'error', 'pause_turn', 'other']);
+  });
+
+  it('does not send redacted reasoning, tool-call-end or a second metadata', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-x-m-s-z-f|', values);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-A-----S---F|', {
+        A: chunk({ role: 'assistant', content: 'Hel' }),
+        S: chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+        F: chunk({}, 'stop'),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-----------!');
+    });
+  });
+
+  it('completes without chunks on an empty source', () => {
+    testScheduler.run((helpers) => {
+      const source = helpers.cold<Delta>('|');
+      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('|');
+      helpers.expectSubscriptions(source.subscriptions).toBe('(^!)');
+    });
+  });
+
+  it('never emits on a source that never emits', () => {
+    testScheduler.run((helpers) => {
+      const source = helpers.cold<Delta>('-');
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-');
+      helpers.expectSubscriptions(source.subscriptions).toBe('^');
+    });
+  });
+
+  it('passes a source error on (without the usage chunk)', () => {
+    const error = new ProviderError('overloaded', { provider: 'anthropic', status: 529, retryable: true });
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-u-#', values, error);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A---#', { A: chunk({ role: 'assistant', content: 'Hel' }, null, null) }, error);
+      helpers.expectSubscriptions(source.subscriptions).toBe('^----!');
+    });
+  });
+
+  it('unsubscribes the source on early unsubscribe, and keeps unsubscription chains', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-b-f|', values);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts)), '^--!').toBe('-A-', { A: chunk({ role: 'assistant', content: 'Hel' }) });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('stops a synchronous source when take() has enough', () => {
+    let emitted = 0;
+    const source = new Observable<Delta>((subscriber) => {
+      for (const delta of [textDelta('a'), textDelta('b'), textDelta('c'), finishDelta('stop')]) {
+        if (subscriber.closed) return;
+        emitted++;
+        subscriber.next(delta);
+      }
+      subscriber.complete();
+    });
+    const seen: ChatCompletionChunk[] = [];
+    source.pipe(toChatCompletionChunks(opts), take(1)).subscribe((c) => seen.push(c));
+    expect(seen).toHaveLength(1);
+    expect(emitted).toBe(1);
+  });
+
+  it('gives each subscription its own generated id and a created time in seconds', () => {
+    const ids: string[] = [];
+    const created: number[] = [];
+    const chunks$ = of<Delta>(textDelta('a')).pipe(toChatCompletionChunks({ model: 'm' }));
+    const before = Math.floor(Date.now() / 1000);
+    chunks$.subscribe((c) => (ids.push(c.id), created.push(c.created)));
+    chunks$.subscribe((c) => (ids.push(c.id), created.push(c.created)));
+    expect(ids[0]).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(created[0]).toBeGreaterThanOrEqual(before);
+    expect(created[0]).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+  });
+});

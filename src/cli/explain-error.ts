@@ -1,0 +1,71 @@
+/**
+ * Turns an error from a provider source into what `rxllm chat` prints: what happened, where, and
+ * what to do.
+ * @internal
+ */
+import { ProviderError, RxllmError } from '../errors.ts';
+import type { Connection } from './providers.ts';
+
+/** Error codes (Node, undici) of a connection that never reached the server. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The message for `error`, raised by `where`'s source: one line, plus a hint line where one
+ * helps. A connection that never reached the server names the endpoint (and the variable that
+ * sets it); 401/403 and missing AWS credentials name the key variable; 404 suggests `--model`.
+ */
+export function explainError(error: unknown, where: Pick<Connection, 'endpoint' | 'endpointVar' | 'keyVar'>): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // Only before anything arrived: a connection lost mid-stream is a truncation, reported as such.
+  const unreachable = error instanceof RxllmError && error.partial !== undefined ? undefined : connectionFailure(error);
+  if (unreachable !== undefined) {
+    const hint = where.endpointVar ? ` Is the server running? Check ${where.endpointVar}.` : ' Check the network connection.';
+    return `could not reach ${where.endpoint} (${unreachable}).${hint}`;
+  }
+  if (error instanceof ProviderError) {
+    const status = error.status === undefined ? '' : ` ${error.status}`;
+    const code = error.code === undefined ? '' : ` (${error.code})`;
+    let out = `${error.provider} error${status}${code} from ${where.endpoint}: ${message}`;
+    if (error.status === 401 || error.status === 403) out += `\nCheck the key in ${where.keyVar}.`;
+    else if (error.code === 'CredentialsProviderError') out += `\nSet credentials for the AWS chain: ${where.keyVar} (with AWS_SECRET_ACCESS_KEY), or sign in with aws sso login.`;
+    else if (error.status === 404) out += '\nCheck the model name (--model) and the endpoint.';
+    return out;
+  }
+  if (error instanceof RxllmError) return `${error.name}: ${message}`;
+  return message;
+}
+
+/**
+ * Why the request never reached the server, or `undefined` when it did: an unreachable-server
+ * code (`ECONNREFUSED`, …) on the error or its causes (AggregateError's too), else the innermost
+ * cause's message when the chain holds the SDKs' `APIConnectionError` or fetch's `fetch failed`.
+ */
+function connectionFailure(error: unknown): string | undefined {
+  let failed = false;
+  let innermost: string | undefined;
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = codeOf(e);
+    if (code !== undefined) return code;
+    const name = (e as { constructor?: { name?: string } }).constructor?.name;
+    const message = (e as { message?: unknown }).message;
+    if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError' || message === 'fetch failed') failed = true;
+    if (typeof message === 'string') innermost = message;
+  }
+  return failed ? innermost : undefined;
+}
+
+/** An unreachable-server code on `e` or, for an AggregateError, on one of its errors. */
+function codeOf(e: object): string | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && unreachableCodes.has(code)) return code;
+  const inner = (e as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) {
+    for (const x of inner) {
+      if (typeof x === 'object' && x !== null) {
+        const found = codeOf(x);
+        if (found !== undefined) return found;
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * OpenAI SDK errors → rxllm's typed errors: the SDK's HTTP and connection errors. (The error
+ * payloads sent inside a stream are mapped SDK-free in `stream-errors.ts`, so the chat mapper
+ * stays usable from the browser-safe `rxllm/sse`.)
+ *
+ * @see https://platform.openai.com/docs/guides/error-codes
+ * @module
+ */
+import { APIConnectionError, APIError } from 'openai';
+import { ProviderError, type RxllmError } from '../../errors.ts';
+import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
+import { advice } from './stream-errors.ts';
+
+/**
+ * Maps an error of the openai SDK's request to a typed error: `APIConnectionError` (also its
+ * timeout subclass) → retryable {@link ProviderError}; `APIError` → {@link ProviderError} with the
+ * HTTP `status`, the body's `code` (or `type`) and `retryable` as the SDK's own retry rule
+ * (`x-should-retry` header, else 408/409/429/5xx); anything else → `mapNetworkError` (a dropped
+ * connection after content is a `StreamTruncatedError`). The SDK error is the `cause`.
+ */
+export function mapOpenAIError(error: unknown, sink: Sink, provider: string, terminal: string): RxllmError {
+  if (isA(error, APIConnectionError)) {
+    const e = error as APIConnectionError;
+    return new ProviderError(`${provider} request failed before a response: ${e.message}. ${advice(true)}`, {
+      provider,
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (isA(error, APIError)) {
+    const e = error as APIError;
+    const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : undefined;
+    const shouldRetry = e.headers?.get('x-should-retry');
+    const retryable = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : isRetryableStatus(e.status);
+    return new ProviderError(`${provider} request failed: ${e.message}. ${advice(retryable)}`, {
+      provider,
+      status: e.status,
+      code,
+      retryable,
+      cause: error,
+    });
+  }
+  return mapNetworkError(error, sink, provider, terminal);
+}
+
+/**
+ * `instanceof`, also across two copies of the SDK (its ESM and CommonJS builds loaded side by
+ * side), where the class names still match.
+ */
+function isA(error: unknown, type: abstract new (...args: never[]) => unknown): boolean {
+  if (error instanceof type) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  for (let p: unknown = Object.getPrototypeOf(error); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === type.name) return true;
+  }
+  return false;
+}

@@ -1,0 +1,183 @@
+import type { Observable } from 'rxjs';
+import type { Delta } from '../delta.ts';
+import { ProviderError, RxllmError } from '../errors.ts';
+import { createSource, isRetryableStatus, mapNetworkError, readSSE } from '../internal/source.ts';
+import {
+  CHAT_PROVIDER,
+  CHAT_TERMINAL,
+  ChatStreamMapper,
+  mapChatCompletion,
+  type ChatCompletionWire,
+  type ChatMappingOptions,
+} from '../providers/openai/chat-mapping.ts';
+
+/**
+ * What {@link fromSSE} reads: a fetch `Response`, its body, any async iterable of bytes (a Node
+ * `IncomingMessage`), or a function that makes a fresh `Response` per subscription, given the
+ * subscription's `AbortSignal` (the cold form: `(signal) => fetch(url, { ...init, signal })`).
+ */
+export type SSEInput =
+  | Response
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>
+  | ((signal: AbortSignal) => Response | PromiseLike<Response>);
+
+/** Options of {@link fromSSE}: which choice to follow, whether `[DONE]` alone may end, a signal. */
+export interface FromSSEOptions extends ChatMappingOptions {
+  /** Aborts the reading (and, with a function input, the request); the Observable errors with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Reads an OpenAI-compatible server-sent event stream (`chat.completion.chunk` events ending with
+ * `data: [DONE]`, as an rxllm server, OpenAI, Groq, vLLM… send it) back into deltas. Runs in
+ * browsers: fetch, Web Streams and eventsource-parser only.
+ *
+ * <span class="informal">The client side of `toServerSentEvents`: the same deltas come out as
+ * went in on the server.</span>
+ *
+ * Parsed with eventsource-parser (any byte chunking, CRLF, multi-byte characters split across
+ * reads) and mapped by the same chunk mapper as `fromOpenAI` (`ChatStreamMapper`): `metadata`,
+ * `reasoning` (`reasoning_content` / `reasoning`), `text`, tool calls (`tool-call-end` right before
+ * the `finish`), `finish`, `usage`. A `Response` with a JSON body is read as a whole completion.
+ *
+ * Cold where the input allows: a function input makes one request per subscription. A `Response`,
+ * a `ReadableStream` and most async iterables can be read once: a second subscription errors with
+ * an `RxllmError` saying so (or, for an iterator, sees only what is left).
+ *
+ * Errors (typed; `partial` holds what had arrived):
+ * - a function input that throws or rejects (fetch's `TypeError` for a refused connection) →
+ *   `ProviderError` (`retryable` for a `TypeError`);
+ * - a `Response` with an HTTP error status → `ProviderError` (`status`, the body's `code`,
+ *   `retryable` for 408/409/429/5xx);
+ * - the error event (`data: {"error":{…}}`, also with `event: error`) → `ProviderError`
+ *   (`status` from `status_code`, `code`);
+ * - a stream that ends without `data: [DONE]`, or a connection that drops → `StreamTruncatedError`;
+ * - `[DONE]` without a `finish_reason` → `StreamTruncatedError`, unless `finishOnDone: true`;
+ * - an event whose data is not JSON → `MalformedChunkError`;
+ * - `options.signal` aborted → the signal's reason.
+ * On unsubscribe: cancels the body reader (for an async iterable: calls its `return()`), and
+ * aborts the request of a function input.
+ *
+ * @example
+ * ```ts
+ * // browser or Angular service
+ * fromSSE((signal) => fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(req), signal }))
+ *   .pipe(accumulate())
+ *   .subscribe((s) => (this.answer = s.text));
+ * ```
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
+ * @param input A `Response`, a byte stream or iterable, or `(signal) => Response` for a cold source.
+ * @param options `signal`, `choiceIndex` (default 0), `finishOnDone` (default false).
+ * @return An Observable of the stream's deltas.
+ */
+export function fromSSE(input: SSEInput, options: FromSSEOptions = {}): Observable<Delta> {
+  return createSource<Response | ReadableStream<Uint8Array>>({
+    provider: CHAT_PROVIDER,
+    signal: options.signal,
+    async start(signal) {
+      const opened = typeof input === 'function' ? await request(input, signal) : input;
+      if (isResponse(opened)) {
+        if (opened.bodyUsed) throw readOnce('Response body was already read');
+        if (!opened.ok) throw await httpError(opened);
+        return opened;
+      }
+      if (isReadableStream(opened)) {
+        if (opened.locked) throw readOnce('ReadableStream is locked by another reader');
+        return opened;
+      }
+      return fromIterable(opened);
+    },
+    async read(opened, sink, signal) {
+      if (isResponse(opened)) {
+        if (opened.headers.get('content-type')?.includes('application/json')) {
+          return mapChatCompletion((await opened.json()) as ChatCompletionWire, sink, options);
+        }
+        opened = opened.body ?? new ReadableStream();
+      }
+      return readSSE(opened, new ChatStreamMapper(sink, options), sink, CHAT_PROVIDER, CHAT_TERMINAL, signal);
+    },
+    mapError: (error, sink) => mapNetworkError(error, sink, CHAT_PROVIDER, CHAT_TERMINAL),
+  });
+}
+
+/**
+ * Calls a function input. A failure of its own (fetch's `TypeError` for a refused or dropped
+ * connection) is a {@link ProviderError}, retryable for a `TypeError`; typed errors and the abort
+ * reason pass through.
+ */
+async function request(input: (signal: AbortSignal) => Response | PromiseLike<Response>, signal: AbortSignal): Promise<Response> {
+  try {
+    return await input(signal);
+  } catch (error) {
+    if (error instanceof RxllmError || signal.aborted) throw error;
+    const retryable = error instanceof TypeError;
+    throw new ProviderError(
+      `${CHAT_PROVIDER} request failed before a response: ${error instanceof Error ? error.message : String(error)}` +
+        (error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '') +
+        (retryable ? '. Sending the request again may succeed.' : '.'),
+      { provider: CHAT_PROVIDER, retryable, cause: error },
+    );
+  }
+}
+
+function isResponse(value: unknown): value is Response {
+  return typeof Response !== 'undefined' && value instanceof Response;
+}
+
+function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return typeof ReadableStream !== 'undefined' && value instanceof ReadableStream;
+}
+
+/** An async iterable of bytes as a byte stream; cancelling it calls the iterator's `return()`. */
+function fromIterable(iterable: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= iterable[Symbol.asyncIterator]();
+        const result = await iterator.next();
+        if (result.done) controller.close();
+        else controller.enqueue(result.value);
+      },
+      async cancel() {
+        await iterator?.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function readOnce(what: string): RxllmError {
+  return new RxllmError(
+    `fromSSE: the ${what}; a Response or stream can be read once. To subscribe more than once, pass a function ` +
+      'that makes a fresh Response per subscription: fromSSE((signal) => fetch(url, { ...init, signal })).',
+  );
+}
+
+/** An HTTP error response (an OpenAI-shaped JSON body when the server sent one) as a ProviderError. */
+async function httpError(response: Response): Promise<ProviderError> {
+  const text = await response.text().catch(() => '');
+  let message = text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  let code: string | undefined;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown; code?: unknown; type?: unknown } | string } | null;
+    const error = body?.error;
+    if (typeof error === 'string') message = error;
+    else if (error != null) {
+      if (typeof error.message === 'string') message = error.message;
+      code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
+    }
+  } catch {
+    // not JSON: the text is the message
+  }
+  const status = response.status;
+  const retryable = isRetryableStatus(status);
+  return new ProviderError(
+    `${CHAT_PROVIDER} server answered HTTP ${status}${code === undefined ? '' : ` (${code})`}: ${message || response.statusText}. ` +
+      (retryable ? 'Sending the request again may succeed.' : 'Sending the same request again will fail the same way.'),
+    { provider: CHAT_PROVIDER, status, code, retryable, cause: text },
+  );
+}

@@ -1,0 +1,181 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Delta, FinishDelta, Usage } from '../delta.ts';
+import { operate } from '../internal/operate.ts';
+import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionUsage } from './wire.ts';
+
+/** Options of {@link toChatCompletionChunks}. */
+export interface ChatCompletionChunksOptions {
+  /** The completion id on every chunk. Default: `chatcmpl-<random uuid>`, new per subscription. */
+  readonly id?: string;
+  /** The model name on every chunk (usually the request's `model`). */
+  readonly model: string;
+  /** Unix time in seconds on every chunk. Default: the time of subscription. */
+  readonly created?: number;
+  /**
+   * The request's `stream_options.include_usage`: when true every chunk carries `usage: null` and
+   * a final chunk with empty `choices` carries the counts. Default false (no usage on the wire).
+   */
+  readonly includeUsage?: boolean;
+}
+
+/**
+ * Turns deltas into OpenAI `chat.completion.chunk` objects, as OpenAI streams them.
+ *
+ * <span class="informal">The inverse of an OpenAI source: what an OpenAI-compatible server
+ * sends, ready for `toServerSentEvents`.</span>
+ *
+ * ```
+ * source:                --m--t--s--d--f--u--|     m = metadata, t = text, s/d = tool call start/args,
+ * toChatCompletionChunks:--R--T--S--D--F-----(U|)  f = finish, u = usage; R = role chunk, U = usage chunk
+ * ```
+ *
+ * The first chunk carries `role: 'assistant'` (a `metadata` delta becomes that chunk with
+ * `content: ''`, as OpenAI's first chunk). `text` → `delta.content`; `reasoning` →
+ * `delta.reasoning_content` (the field DeepSeek, vLLM and xAI use; redacted blocks and signatures
+ * have no place in this format and are not sent); `tool-call-start` → `delta.tool_calls[]` with
+ * `index`, `id`, `type: 'function'`, `function.name` and `arguments: ''`; `tool-call-delta` →
+ * `function.arguments` fragments. Tool calls are numbered 0, 1, … in the order they start, whatever
+ * the source's `index`. `tool-call-end` and later `metadata` deltas send nothing. `finish` → a chunk
+ * with an empty delta and `finish_reason`: `stop`, `length`, `tool-calls` → `tool_calls`,
+ * `content-filter` → `content_filter`, `error` → `error`, `other` → the provider's raw value (or
+ * `other`). `usage` deltas are merged (later values win) and sent in a last chunk with empty
+ * `choices`, only when `includeUsage` and only if the source reported usage.
+ *
+ * On complete: emits the usage chunk (see above), then completes. On error: passes the error on
+ * (`toServerSentEvents` turns it into an error event). On unsubscribe: unsubscribes the source.
+ *
+ * @example
+ * ```ts
+ * deltas$.pipe(toChatCompletionChunks({ model: body.model, includeUsage: body.stream_options?.include_usage }), toServerSentEvents())
+ * ```
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
+ * @param options `model`, and optionally `id`, `created` (s) and `includeUsage`.
+ * @return A function that returns an Observable of `chat.completion.chunk` objects.
+ */
+export function toChatCompletionChunks(options: ChatCompletionChunksOptions): OperatorFunction<Delta, ChatCompletionChunk> {
+  const { model } = options;
+  const includeUsage = options.includeUsage === true;
+  return (source) =>
+    new Observable<ChatCompletionChunk>((subscriber) => {
+      const id = options.id ?? newCompletionId();
+      const created = options.created ?? Math.floor(Date.now() / 1000);
+      let roleSent = false;
+      /** Source tool-call index → OpenAI index, in start order. */
+      let toolIndexes: Map<number, number> | null = null;
+      let toolCount = 0;
+      let usage: Usage | undefined;
+
+      const emit = (delta: ChatCompletionChunkDelta, finishReason: string | null) => {
+        const choices = [{ index: 0, delta, logprobs: null, finish_reason: finishReason }];
+        subscriber.next(
+          includeUsage
+            ? { id, object: 'chat.completion.chunk', created, model, choices, usage: null }
+            : { id, object: 'chat.completion.chunk', created, model, choices },
+        );
+      };
+      const toolIndex = (index: number) => {
+        toolIndexes ??= new Map();
+        let at = toolIndexes.get(index);
+        if (at === undefined) toolIndexes.set(index, (at = toolCount++));
+        return at;
+      };
+
+      operate(source, subscriber, {
+        next(delta) {
+          switch (delta.type) {
+            case 'metadata':
+              if (roleSent) return;
+              roleSent = true;
+              emit({ role: 'assistant', content: '' }, null);
+              return;
+            case 'text':
+              emit(roleSent ? { content: delta.text } : ((roleSent = true), { role: 'assistant', content: delta.text }), null);
+              return;
+            case 'reasoning':
+              if (delta.redacted) return;
+              emit(roleSent ? { reasoning_content: delta.text } : ((roleSent = true), { role: 'assistant', reasoning_content: delta.text }), null);
+              return;
+            case 'tool-call-start': {
+              // a reused index after its end starts a new call
+              toolIndexes?.delete(delta.index);
+              const call = { index: toolIndex(delta.index), id: delta.id, type: 'function' as const, function: { name: delta.name, arguments: '' } };
+              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call] }), null);
+              return;
+            }
+            case 'tool-call-delta': {
+              const call = { index: toolIndex(delta.index), function: { arguments: delta.argsText } };
+              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call] }), null);
+              return;
+            }
+            case 'tool-call-end':
+              return;
+            case 'usage': {
+              const { type: _type, ...counts } = delta;
+              usage = usage === undefined ? counts : { ...usage, ...counts };
+              return;
+            }
+            case 'finish':
+              emit(roleSent ? {} : ((roleSent = true), { role: 'assistant', content: '' }), toOpenAIFinishReason(delta));
+              return;
+            default:
+              return;
+          }
+        },
+        complete() {
+          if (includeUsage && usage !== undefined) {
+            subscriber.next({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: toOpenAIUsage(usage) });
+          }
+          subscriber.complete();
+        },
+      });
+      return () => {
+        toolIndexes = null;
+        usage = undefined;
+      };
+    });
+}
+
+/**
+ * rxllm's finish reason as OpenAI's `finish_reason`; `other` keeps the provider's raw value.
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
+ */
+function toOpenAIFinishReason(delta: FinishDelta): string {
+  const raw = delta.raw;
+  switch (delta.reason) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'tool-calls':
+      return 'tool_calls';
+    case 'content-filter':
+      return 'content_filter';
+    case 'error':
+      return 'error';
+    case 'other':
+      return raw ?? 'other';
+    default:
+      return raw ?? 'other';
+  }
+}
+
+/** rxllm usage as OpenAI's `usage` object; counts the source did not report are 0. */
+function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
+  const prompt = usage.inputTokens ?? 0;
+  const completion = usage.outputTokens ?? 0;
+  const out: { -readonly [K in keyof ChatCompletionUsage]: ChatCompletionUsage[K] } = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  if (usage.cachedInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
+  if (usage.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
+  return out;
+}
+
+function newCompletionId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return `chatcmpl-${c.randomUUID().replaceAll('-', '')}`;
+  return `chatcmpl-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}
