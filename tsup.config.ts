@@ -22,7 +22,9 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    // the CLI's lazily loaded provider chunks stay in dist/cli, apart from the library's
+    entry: { main: 'src/cli/main.ts' },
+    outDir: 'dist/cli',
     format: ['esm'],
     dts: false,
     clean: false,

@@ -11,15 +11,10 @@
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { Delta, FinishReason, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, UsageDelta } from '../../delta.ts';
 import { StreamTruncatedError } from '../../errors.ts';
 import { parseJSON } from '../../internal/source.ts';
 import { streamError } from './stream-errors.ts';
-
-/** Where a mapper puts its deltas, synchronously and in order. */
-export interface DeltaSink {
-  next(delta: Delta): void;
-}
 
 /** Options of {@link ChatStreamMapper} (and of `fromOpenAI`). */
 export interface ChatMappingOptions {

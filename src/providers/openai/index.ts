@@ -8,5 +8,6 @@ export type { FromOpenAIOptions, OpenAIChatParams, OpenAIRequestOptions } from '
 export { fromOpenAIResponses } from './from-openai-responses.ts';
 export type { FromOpenAIResponsesOptions, OpenAIResponsesParams } from './from-openai-responses.ts';
 export { ChatStreamMapper, mapChatCompletion, mapChatFinishReason, mapChatUsage } from './chat-mapping.ts';
-export type { ChatMappingOptions, DeltaSink } from './chat-mapping.ts';
+export type { ChatMappingOptions } from './chat-mapping.ts';
+export type { DeltaSink } from '../../delta.ts';
 export { ResponsesStreamMapper, mapIncompleteReason, mapResponseUsage } from './responses-mapping.ts';

@@ -6,10 +6,9 @@
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { FinishReason, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, UsageDelta } from '../../delta.ts';
 import { ProviderError } from '../../errors.ts';
 import { parseJSON } from '../../internal/source.ts';
-import type { DeltaSink } from './chat-mapping.ts';
 import { isRetryableCode, streamError } from './stream-errors.ts';
 
 /** rxllm's provider name for the Responses API. */
