@@ -4,7 +4,9 @@
  *
  * Rules every source keeps (see DESIGN.md):
  * - deltas, never accumulated text: a `text` delta carries only what is new;
- * - order is the provider's order; empty fragments are not emitted;
+ * - order is the provider's order; empty fragments are not emitted, with one exception: a
+ *   reasoning signature always arrives alone, as a `reasoning` delta with empty `text` and the
+ *   `signature` (see {@link ReasoningDelta}); no source holds text back to attach it;
  * - a source completes only after a `finish` delta.
  *
  * @module
@@ -53,10 +55,20 @@ export interface TextDelta {
 }
 
 /**
- * A fragment of the model's thinking or reasoning summary. `signature` carries a provider's
- * reasoning signature (Anthropic `signature_delta`, Bedrock `reasoningContent.signature`, Gemini
- * `thoughtSignature`) so a caller can send the thinking back; `redacted` marks an encrypted block
- * whose `text` is the opaque data (Anthropic `redacted_thinking`).
+ * A fragment of the model's thinking or reasoning summary, or a reasoning signature.
+ *
+ * A signature (Anthropic `signature_delta`, Bedrock `reasoningContent.signature`, Gemini
+ * `thoughtSignature`), which a caller needs to send the thinking back, comes in a delta of its
+ * own: `{ type: 'reasoning', text: '', signature }`, at the place the provider sends it (after
+ * the thinking it signs; Gemini: on the part after the thoughts). Every source, streaming or
+ * not (`stream: false`), keeps this one rule: `signature` is never set on a delta with text, and
+ * no reasoning text is held back to carry it. It is the only empty fragment a source emits.
+ * (Operators may join fragments: `bufferTokens` emits the joined text with the signature that
+ * ended the group.)
+ *
+ * `redacted` marks an encrypted block whose `text` is the opaque data (Anthropic
+ * `redacted_thinking`, Bedrock `redactedContent` as base64); such text is not part of
+ * `Snapshot.reasoning`.
  */
 export interface ReasoningDelta {
   readonly type: 'reasoning';
@@ -111,6 +123,16 @@ export type Delta =
 
 /** The `type` of a {@link Delta}. */
 export type DeltaType = Delta['type'];
+
+/**
+ * Where a pure mapper puts its deltas, synchronously and in order: the source's sink, or an
+ * array collector (`{ next: (d) => deltas.push(d) }`) when replaying recorded events. Every
+ * provider's mapper (`ChatStreamMapper`, `ResponsesStreamMapper`, `AnthropicEventMapper`,
+ * `GeminiChunkMapper`, `ConverseStreamMapper`) writes to one.
+ */
+export interface DeltaSink {
+  next(delta: Delta): void;
+}
 
 /** One tool call as accumulated so far. */
 export interface ToolCallSnapshot {

@@ -7,6 +7,7 @@
  */
 export type {
   Delta,
+  DeltaSink,
   DeltaType,
   FinishDelta,
   FinishReason,

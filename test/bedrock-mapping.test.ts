@@ -14,7 +14,6 @@ function mapEvents(events: readonly unknown[], model?: string): { deltas: Delta[
   const deltas: Delta[] = [];
   const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta(model, undefined));
   for (const event of events) mapper.onEvent(event as ConverseStreamOutput);
-  mapper.flush();
   return { deltas, done: mapper.done };
 }
 
@@ -54,7 +53,8 @@ describe('ConverseStreamMapper on recorded streams', () => {
       const { deltas } = mapEvents(c.events, c.model);
       for (const d of deltas) {
         if (d.type === 'text') expect(d.text).not.toBe('');
-        if (d.type === 'reasoning' && d.signature === undefined) expect(d.text).not.toBe('');
+        // the one empty fragment: a signature alone (the rule of every source, see ReasoningDelta)
+        if (d.type === 'reasoning') expect(d.signature === undefined).toBe(d.text !== '');
         if (d.type === 'tool-call-delta') expect(d.argsText).not.toBe('');
       }
       expect(deltas.filter((d) => d.type === 'finish')).toHaveLength(1);
@@ -71,14 +71,22 @@ describe('ConverseStreamMapper on recorded streams', () => {
     });
   }
 
-  it('bedrock/reasoning: the signature rides on the last reasoning fragment, in order', () => {
-    const { deltas } = mapEvents(cases.find((c) => c.id === 'bedrock/reasoning')!.events);
+  it('bedrock/reasoning: every fragment at once, then the signature alone with empty text, in order', () => {
+    const { events } = cases.find((c) => c.id === 'bedrock/reasoning')!;
+    const deltas: Delta[] = [];
+    const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta(undefined, undefined));
+    // nothing is held back: each reasoning event gives its delta before the next event is read
+    for (const event of events as Record<string, any>[]) {
+      const before = deltas.length;
+      mapper.onEvent(event as ConverseStreamOutput);
+      const text = event.contentBlockDelta?.delta?.reasoningContent?.text;
+      if (text) expect(deltas.slice(before)).toEqual([{ type: 'reasoning', text }]);
+    }
     const reasoning = deltas.filter((d) => d.type === 'reasoning');
-    expect(reasoning.at(-1)).toMatchObject({ text: ' them today.', signature: expect.stringMatching(/^Eu0CCkgIBxAB/) });
+    expect(reasoning.at(-2)).toEqual({ type: 'reasoning', text: ' them today.' });
+    expect(reasoning.at(-1)).toEqual({ type: 'reasoning', text: '', signature: expect.stringMatching(/^Eu0CCkgIBxAB/) });
     expect(reasoning.slice(0, -1).every((d) => d.signature === undefined)).toBe(true);
-    // the held fragment is released before the next block's text
-    const lastReasoning = deltas.lastIndexOf(reasoning.at(-1)!);
-    expect(deltas.findIndex((d) => d.type === 'text')).toBe(lastReasoning + 1);
+    expect(deltas.findIndex((d) => d.type === 'text')).toBe(deltas.lastIndexOf(reasoning.at(-1)!) + 1);
   });
 
   it('bedrock/usage: maps the recorded counts', () => {
@@ -156,15 +164,18 @@ describe('ConverseStreamMapper on composed events', () => {
     expect(snapshotOf(deltas).redactedReasoning).toEqual(['AAEC+v8=', 'AAEC+v8=']);
   });
 
-  it('a held reasoning fragment is released by flush() (stream ended or failed)', () => {
+  it('holds nothing back: a reasoning fragment is emitted as its event arrives', () => {
     const deltas: Delta[] = [];
     const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta('m', undefined));
     mapper.onEvent({ contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'a' } } } } as ConverseStreamOutput);
-    mapper.onEvent({ contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'b' } } } } as ConverseStreamOutput);
     expect(deltas).toEqual([{ type: 'reasoning', text: 'a' }]);
-    mapper.flush();
-    mapper.flush();
-    expect(deltas).toEqual([{ type: 'reasoning', text: 'a' }, { type: 'reasoning', text: 'b' }]);
+    mapper.onEvent({ contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'b' } } } } as ConverseStreamOutput);
+    mapper.onEvent({ contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { signature: 's' } } } } as ConverseStreamOutput);
+    expect(deltas).toEqual([
+      { type: 'reasoning', text: 'a' },
+      { type: 'reasoning', text: 'b' },
+      { type: 'reasoning', text: '', signature: 's' },
+    ]);
     expect(mapper.done).toBe(false);
   });
 
@@ -174,7 +185,7 @@ describe('ConverseStreamMapper on composed events', () => {
     ['serviceUnavailableException', 'ServiceUnavailableException', true],
     ['modelStreamErrorException', 'ModelStreamErrorException', true],
     ['validationException', 'ValidationException', false],
-  ])('an exception member %s throws ProviderError %s (retryable %s), after releasing held reasoning', (member, code, retryable) => {
+  ])('an exception member %s throws ProviderError %s (retryable %s), the reasoning before it already emitted', (member, code, retryable) => {
     const deltas: Delta[] = [];
     const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta('m', undefined));
     mapper.onEvent({ contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { text: 'so far' } } } } as ConverseStreamOutput);

@@ -50,7 +50,6 @@ function mapped(c: FixtureCase, count = c.events.length): Delta[] {
   const deltas: Delta[] = [];
   const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta(c.model, undefined));
   for (const event of c.events.slice(0, count)) mapper.onEvent(event as ConverseStreamOutput);
-  mapper.flush();
   return deltas;
 }
 

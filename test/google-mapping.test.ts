@@ -100,14 +100,15 @@ describe('GeminiChunkMapper on recorded streams', () => {
     ]);
   });
 
-  it('keeps a thought part’s signature on its reasoning delta', () => {
+  it('sends a thought part’s signature alone, right after its text (the one rule for signatures)', () => {
     const deltas: Delta[] = [];
     new GeminiChunkMapper({ next: (d) => deltas.push(d) }).map({
       responseId: 'r',
       candidates: [{ content: { parts: [{ text: 'hmm', thought: true, thoughtSignature: 'sig' }, { text: '', thought: true }, { text: 'A', thoughtSignature: 'sig2' }] } }],
     });
     expect(deltas.slice(1)).toEqual([
-      { type: 'reasoning', text: 'hmm', signature: 'sig' },
+      { type: 'reasoning', text: 'hmm' },
+      { type: 'reasoning', text: '', signature: 'sig' },
       { type: 'reasoning', text: '', signature: 'sig2' },
       { type: 'text', text: 'A' },
     ]);

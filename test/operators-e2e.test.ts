@@ -98,7 +98,7 @@ describe('operators on real requests (openai SDK → replay server)', () => {
     expect(textCase.expect.text).not.toBe('');
     expect(textOf(deltas)).toBe(textCase.expect.text);
     expect(deltas.filter((d) => d.type === 'metadata')).toHaveLength(1);
-    expect(deltas.at(-1)).toMatchObject({ type: 'finish', reason: 'stop' });
+    expect(deltas.filter((d) => d.type === 'finish')).toEqual([{ type: 'finish', reason: 'stop', raw: 'stop' }]);
     expect(s.requests.map((r) => r.body?.stream ?? false)).toStrictEqual([true, false]);
   });
 

@@ -64,7 +64,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };
   if (command === '--version' || command === '-v') return { kind: 'version' };
   if (command !== 'chat') {
-    throw usageError(`unknown command '${command}'. The command is: rxllm chat "prompt" (see rxllm --help).`);
+    throw usageError(`unknown command '${command}'. The commands are: rxllm chat "prompt", rxllm serve (see rxllm --help).`);
   }
 
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>;
@@ -104,7 +104,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
 }
 
 /** `--provider`, else the first provider whose key is set, else the replay. */
-function chooseProvider(flag: string | undefined, replayFlag: boolean, env: NodeJS.ProcessEnv): ProviderChoice {
+export function chooseProvider(flag: string | undefined, replayFlag: boolean, env: NodeJS.ProcessEnv): ProviderChoice {
   if (flag !== undefined) {
     if (flag === 'replay') return 'replay';
     if (!(providerNames as readonly string[]).includes(flag)) {
@@ -120,7 +120,8 @@ function chooseProvider(flag: string | undefined, replayFlag: boolean, env: Node
   return 'replay';
 }
 
-function parseSpeed(text: string): number {
+/** `--speed`: a number >= 0. Throws a usage `CliError` otherwise. */
+export function parseSpeed(text: string): number {
   const speed = Number(text);
   if (text.trim() === '' || !Number.isFinite(speed) || speed < 0) {
     throw usageError(`--speed takes a number >= 0 (2: twice as fast, 0: as fast as possible), not '${text}'.`);
@@ -135,7 +136,7 @@ function parseMaxTokens(text: string): number {
 }
 
 /** parseArgs' message, shortened to what the user typed wrong. */
-function flagMessage(err: unknown): string {
+export function flagMessage(err: unknown): string {
   const code = (err as { code?: string }).code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
@@ -152,6 +153,7 @@ export const usage = `rxllm chat: stream an LLM answer to the terminal, with rea
 Usage:
   rxllm chat [options] "prompt"
   npm start -- [options] "prompt"
+  rxllm serve [options]    any provider as an OpenAI-compatible server (rxllm serve --help)
 
 Options:
   -p, --provider <name>  openai | anthropic | google | bedrock | replay

@@ -1,6 +1,7 @@
 /**
  * The `rxllm` command (package.json `bin`: dist/cli/main.js; `npm start` runs this source with
- * Node 24). `rxllm chat "prompt"` streams an answer to the terminal; `rxllm --help` explains.
+ * Node 24). `rxllm chat "prompt"` streams an answer to the terminal; `rxllm serve` puts any provider
+ * behind an OpenAI-compatible server; `rxllm --help` explains.
  *
  * Exit codes: 0 done, 1 the request failed, 2 usage error, 130 interrupted by Ctrl-C.
  * @module
@@ -11,6 +12,8 @@ import { parseCommand, usage } from './args.ts';
 import { runChat } from './chat.ts';
 import { CliError } from './cli-error.ts';
 import { listReplays } from './replays.ts';
+import { runServe } from './serve/run-serve.ts';
+import { parseServeArgs, serveUsage } from './serve/serve-args.ts';
 import { styleFor, wantsColour } from './style.ts';
 
 // This file is src/cli/main.ts or dist/cli/main.js: two levels below the package root either way
@@ -19,10 +22,13 @@ const root = new URL('../../', import.meta.url);
 
 /** Runs the command line `argv` and resolves with the exit code. */
 async function main(argv: readonly string[], interrupt: AbortSignal): Promise<number> {
-  const command = parseCommand(argv, process.env);
+  const command = argv[0] === 'serve' ? parseServeArgs(argv.slice(1), process.env) : parseCommand(argv, process.env);
   switch (command.kind) {
     case 'help':
       process.stdout.write(usage);
+      return 0;
+    case 'serve-help':
+      process.stdout.write(serveUsage);
       return 0;
     case 'version': {
       const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };
@@ -42,6 +48,18 @@ async function main(argv: readonly string[], interrupt: AbortSignal): Promise<nu
         replayDir: fileURLToPath(new URL('replay', root)),
         interrupt,
       });
+    case 'serve': {
+      // SIGINT (Ctrl-C) or SIGTERM: close the server cleanly
+      const terminate = new AbortController();
+      process.once('SIGTERM', () => terminate.abort());
+      return runServe(command.options, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+        replayDir: fileURLToPath(new URL('replay', root)),
+        stop: AbortSignal.any([interrupt, terminate.signal]),
+      });
+    }
   }
 }
 

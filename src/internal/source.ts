@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
-import type { Delta } from '../delta.ts';
+import type { Delta, DeltaSink } from '../delta.ts';
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../errors.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
 
@@ -8,7 +8,7 @@ import { SnapshotBuilder } from './snapshot-builder.ts';
  * Where a source's mapping code puts its deltas. `next` records the delta (for `partial`) and
  * passes it on synchronously. @internal
  */
-export interface Sink {
+export interface Sink extends DeltaSink {
   next(delta: Delta): void;
   /** True once the subscriber unsubscribed or the source ended: stop reading. */
   readonly closed: boolean;

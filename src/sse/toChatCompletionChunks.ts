@@ -32,7 +32,8 @@ export interface ChatCompletionChunksOptions {
  * The first chunk carries `role: 'assistant'` (a `metadata` delta becomes that chunk with
  * `content: ''`, as OpenAI's first chunk). `text` → `delta.content`; `reasoning` →
  * `delta.reasoning_content` (the field DeepSeek, vLLM and xAI use; redacted blocks and signatures
- * have no place in this format and are not sent); `tool-call-start` → `delta.tool_calls[]` with
+ * have no place in this format and are not sent: a signature's own delta, with empty text, sends
+ * no chunk); `tool-call-start` → `delta.tool_calls[]` with
  * `index`, `id`, `type: 'function'`, `function.name` and `arguments: ''`; `tool-call-delta` →
  * `function.arguments` fragments. Tool calls are numbered 0, 1, … in the order they start, whatever
  * the source's `index`. `tool-call-end` and later `metadata` deltas send nothing. `finish` → a chunk
@@ -93,7 +94,8 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
               emit(roleSent ? { content: delta.text } : ((roleSent = true), { role: 'assistant', content: delta.text }), null);
               return;
             case 'reasoning':
-              if (delta.redacted) return;
+              // a signature alone (empty text) has nothing to send
+              if (delta.redacted || delta.text === '') return;
               emit(roleSent ? { reasoning_content: delta.text } : ((roleSent = true), { role: 'assistant', reasoning_content: delta.text }), null);
               return;
             case 'tool-call-start': {
@@ -138,9 +140,10 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
 
 /**
  * rxllm's finish reason as OpenAI's `finish_reason`; `other` keeps the provider's raw value.
+ * Also used by `rxllm serve` for its non-streaming answers. @internal
  * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
  */
-function toOpenAIFinishReason(delta: FinishDelta): string {
+export function toOpenAIFinishReason(delta: FinishDelta): string {
   const raw = delta.raw;
   switch (delta.reason) {
     case 'stop':
@@ -160,8 +163,8 @@ function toOpenAIFinishReason(delta: FinishDelta): string {
   }
 }
 
-/** rxllm usage as OpenAI's `usage` object; counts the source did not report are 0. */
-function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
+/** rxllm usage as OpenAI's `usage` object; counts the source did not report are 0. @internal */
+export function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
   const prompt = usage.inputTokens ?? 0;
   const completion = usage.outputTokens ?? 0;
   const out: { -readonly [K in keyof ChatCompletionUsage]: ChatCompletionUsage[K] } = {

@@ -6,6 +6,7 @@
  * @module
  */
 import { ProviderError, type RxllmError } from '../../errors.ts';
+import { clause } from '../../internal/clause.ts';
 import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
 
 const PROVIDER = 'anthropic';
@@ -38,7 +39,7 @@ export function anthropicStreamError(body: any): ProviderError {
   const detail: string = typeof body?.error?.message === 'string' ? body.error.message : JSON.stringify(body);
   const retryable = isRetryableAnthropicErrorType(type);
   return new ProviderError(
-    `anthropic stream failed with ${type ?? 'an error event'}: ${detail}. ` +
+    `anthropic stream failed with ${type ?? 'an error event'}: ${clause(detail)}. ` +
       (retryable ? 'Sending the request again may succeed; ' : 'Sending the same request again will not help; ') +
       'what had arrived is in `partial`.',
     { provider: PROVIDER, code: type, retryable, cause: body },
@@ -68,8 +69,10 @@ export function mapAnthropicError(error: unknown, sink: Sink): RxllmError {
     const code = typeof e.type === 'string' ? e.type : typeof e.error?.error?.type === 'string' ? e.error.error.type : undefined;
     const header = typeof e.headers?.get === 'function' ? e.headers.get('x-should-retry') : null;
     const retryable = header === 'true' ? true : header === 'false' ? false : isRetryableStatus(status);
+    // the body's own message; the SDK's `message` is the status and the whole JSON body
+    const detail: string = typeof e.error?.error?.message === 'string' ? e.error.error.message : e.message;
     return new ProviderError(
-      `anthropic request failed with HTTP ${status}${code ? ` ${code}` : ''}: ${e.message}. ${advice(status, retryable)}`,
+      `anthropic request failed with HTTP ${status}${code ? ` ${code}` : ''}: ${clause(detail)}. ${advice(status, retryable)}`,
       { provider: PROVIDER, status, code, retryable, cause: error },
     );
   }

@@ -6,4 +6,5 @@
 export { fromAnthropic } from './from-anthropic.ts';
 export type { AnthropicMessageParams, AnthropicRequestOptions, FromAnthropicOptions } from './from-anthropic.ts';
 export { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from './messages-mapping.ts';
-export type { AnthropicUsageLike, DeltaSink } from './messages-mapping.ts';
+export type { AnthropicUsageLike } from './messages-mapping.ts';
+export type { DeltaSink } from '../../delta.ts';

@@ -7,16 +7,11 @@
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { Delta, FinishReason, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
 import { parseJSON, type SseMapper } from '../../internal/source.ts';
 import { anthropicStreamError } from './errors.ts';
 
 const PROVIDER = 'anthropic';
-
-/** Where a mapper puts its deltas, synchronously and in order. */
-export interface DeltaSink {
-  next(delta: Delta): void;
-}
 
 /**
  * Normalizes Anthropic's `stop_reason`: `end_turn` / `stop_sequence` → `stop`, `max_tokens` and
@@ -97,9 +92,9 @@ export function anthropicUsage(u: AnthropicUsageLike, output: boolean): UsageDel
  *   Anthropic's side and are not mapped to tool calls: the caller has nothing to run.
  * - `text_delta` → `text`; `thinking_delta` → `reasoning`; `input_json_delta` → `tool-call-delta`
  *   (empty `partial_json` skipped); `signature_delta` → a `reasoning` delta with the `signature`
- *   and **empty text**: the one documented exception to "no empty fragments", since the
- *   signature must reach a caller who sends the thinking block back, and holding back the last
- *   thinking fragment to carry it would delay that text. `citations_delta` is not mapped.
+ *   and **empty text**: the rule of every rxllm source for signatures (see `ReasoningDelta`),
+ *   since the signature must reach a caller who sends the thinking block back, and holding back
+ *   the last thinking fragment to carry it would delay that text. `citations_delta` is not mapped.
  * - `content_block_stop` of a tool call → `tool-call-end`;
  * - `message_delta` → `tool-call-end` for every call still open (a `max_tokens` stop leaves the
  *   cut-off call without its `content_block_stop`: it ends here, and `accumulate()` keeps its
@@ -142,7 +137,7 @@ export class AnthropicEventMapper implements SseMapper {
         return;
       case 'message_start': {
         const message = event.message ?? {};
-        this.out.next({ type: 'metadata', provider: PROVIDER, id: message.id, model: message.model });
+        this.out.next(metadataOf(message));
         const usage = message.usage ? anthropicUsage(message.usage, false) : undefined;
         if (usage) this.out.next(usage);
         return;
@@ -231,6 +226,14 @@ export class AnthropicEventMapper implements SseMapper {
   }
 }
 
+/** The `metadata` delta of a message: its `id` and `model`, each only when the message has it. */
+function metadataOf(message: { id?: unknown; model?: unknown }): MetadataDelta {
+  const metadata: { -readonly [K in keyof MetadataDelta]: MetadataDelta[K] } = { type: 'metadata', provider: PROVIDER };
+  if (typeof message.id === 'string') metadata.id = message.id;
+  if (typeof message.model === 'string') metadata.model = message.model;
+  return metadata;
+}
+
 /** An `event: error` payload; text that is not JSON becomes the message (the error must not turn into a parse error). */
 function errorBody(data: string): unknown {
   try {
@@ -242,25 +245,24 @@ function errorBody(data: string): unknown {
 
 /**
  * Maps a non-streaming `Message` (`stream: false`) to the deltas its stream would have carried:
- * `metadata`, then per content block `text`, `reasoning` (a thinking block's text and signature
- * in one delta; `redacted_thinking` with `redacted: true`), or a tool call's start, its whole
+ * `metadata`, then per content block `text`, `reasoning` (a thinking block's text, then its
+ * signature in a delta of its own with empty text, as streamed; `redacted_thinking` with
+ * `redacted: true`), or a tool call's start, its whole
  * `input` as one `JSON.stringify`d `tool-call-delta`, and end; then `usage` and `finish`.
  * A tool call's `argsText` is therefore compact JSON, not the streamed text's spacing.
  */
 export function mapAnthropicMessage(message: any, out: DeltaSink): void {
-  out.next({ type: 'metadata', provider: PROVIDER, id: message.id, model: message.model });
+  out.next(metadataOf(message));
   let calls = 0;
   for (const block of message.content ?? []) {
     switch (block.type) {
       case 'text':
         if (block.text) out.next({ type: 'text', text: block.text });
         break;
-      case 'thinking': {
-        const text: string = block.thinking ?? '';
-        if (block.signature) out.next({ type: 'reasoning', text, signature: block.signature });
-        else if (text) out.next({ type: 'reasoning', text });
+      case 'thinking':
+        if (block.thinking) out.next({ type: 'reasoning', text: block.thinking });
+        if (block.signature) out.next({ type: 'reasoning', text: '', signature: block.signature });
         break;
-      }
       case 'redacted_thinking':
         if (block.data) out.next({ type: 'reasoning', text: block.data, redacted: true });
         break;

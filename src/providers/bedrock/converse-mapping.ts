@@ -14,13 +14,8 @@ import type {
   ReasoningContentBlockDelta,
   TokenUsage,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { Delta, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
 import { bedrockExceptionError, PROVIDER } from './errors.ts';
-
-/** Where the mappers put their deltas: the source's sink, or an array collector in tests. */
-export interface DeltaTarget {
-  next(delta: Delta): void;
-}
 
 /**
  * Normalizes a Converse `stopReason`: `end_turn` / `stop_sequence` → `stop`; `max_tokens` and
@@ -79,13 +74,11 @@ export function metadataDelta(model: string | undefined, requestId: string | und
  * - `contentBlockStart` with `toolUse` → `tool-call-start` (`index` = position among this
  *   response's tool calls, `id` = `toolUseId`); its `contentBlockDelta`s' `toolUse.input` →
  *   `tool-call-delta`; its `contentBlockStop` → `tool-call-end`;
- * - `contentBlockDelta.text` → `text`; `reasoningContent.text` → `reasoning`;
+ * - `contentBlockDelta.text` → `text`; `reasoningContent.text` → `reasoning`, at once;
  *   `reasoningContent.redactedContent` → `reasoning` with `redacted: true` and the bytes as base64;
- * - `reasoningContent.signature` → set as `signature` on the block's last reasoning fragment:
- *   that fragment is held back until the next event shows whether a signature follows, so no
- *   empty fragment is emitted. A signature with no fragment to carry it (a block whose thinking
- *   was omitted) comes as a `reasoning` delta with empty `text`: the one exception, since
- *   dropping the signature would lose what arrived;
+ * - `reasoningContent.signature` → a `reasoning` delta with empty `text` and the `signature`,
+ *   where Bedrock sends it (after the block's thinking), as every rxllm source sends signatures
+ *   (see `ReasoningDelta`); no fragment is held back to carry it;
  * - `messageStop` → `tool-call-end` for every tool call still open (a `max_tokens` stop can cut a
  *   call off before its `contentBlockStop`; `accumulate()` then keeps its unparsable `argsText`
  *   and sets `argsError`), then `finish` (see {@link mapBedrockStopReason}, raw kept), and `done`
@@ -93,22 +86,17 @@ export function metadataDelta(model: string | undefined, requestId: string | und
  * - `metadata.usage` → `usage` (see {@link mapUsage});
  * - the exception members (`throttlingException`, …) throw a `ProviderError`, as the SDK does;
  * - empty fragments, `citation`, `image`, `toolResult` deltas and unknown members map to nothing.
- *
- * Call {@link flush} when the stream ends or fails, so a held fragment is not lost.
  */
 export class ConverseStreamMapper {
   /** True once `messageStop` was handled: the response is complete (a `metadata` event may follow). */
   done = false;
-  private readonly target: DeltaTarget;
+  private readonly target: DeltaSink;
   private readonly metadata: MetadataDelta;
   /** Tool-call index of each tool block seen, by `contentBlockIndex`. */
   private readonly toolOfBlock = new Map<number, number>();
   private toolCount = 0;
-  /** The last reasoning fragment, held until the next event shows whether a signature follows it. */
-  private held: string | undefined = undefined;
-  private heldBlock = -1;
 
-  constructor(target: DeltaTarget, metadata: MetadataDelta) {
+  constructor(target: DeltaSink, metadata: MetadataDelta) {
     this.target = target;
     this.metadata = metadata;
   }
@@ -119,7 +107,6 @@ export class ConverseStreamMapper {
     let type: string | undefined;
     for (type in e) break; // a union value has one member
     if (type === 'contentBlockDelta') return this.onBlockDelta(e.contentBlockDelta as ContentBlockDeltaEvent);
-    if (this.held !== undefined) this.flush();
     const value = type === undefined ? undefined : e[type];
     switch (type) {
       case 'messageStart':
@@ -164,19 +151,10 @@ export class ConverseStreamMapper {
     }
   }
 
-  /** Emits the held reasoning fragment, if any. Call when the stream ends or fails. */
-  flush(): void {
-    const text = this.held;
-    if (text === undefined) return;
-    this.held = undefined;
-    this.target.next({ type: 'reasoning', text });
-  }
-
   private onBlockDelta(event: ContentBlockDeltaEvent): void {
     const delta = event.delta;
     const block = event.contentBlockIndex ?? 0;
-    if (delta?.reasoningContent !== undefined) return this.onReasoning(delta.reasoningContent, block);
-    if (this.held !== undefined) this.flush();
+    if (delta?.reasoningContent !== undefined) return this.onReasoning(delta.reasoningContent);
     if (delta?.text !== undefined) {
       if (delta.text !== '') this.target.next({ type: 'text', text: delta.text });
     } else if (delta?.toolUse !== undefined) {
@@ -193,21 +171,12 @@ export class ConverseStreamMapper {
     // citation, image, toolResult and unknown deltas: nothing rxllm maps
   }
 
-  private onReasoning(reasoning: ReasoningContentBlockDelta, block: number): void {
+  private onReasoning(reasoning: ReasoningContentBlockDelta): void {
     if (reasoning.text !== undefined) {
-      if (reasoning.text === '') return;
-      if (this.held !== undefined) this.flush();
-      this.held = reasoning.text;
-      this.heldBlock = block;
-      return;
-    }
-    if (this.held !== undefined && this.heldBlock !== block) this.flush();
-    if (reasoning.signature !== undefined) {
-      const text = this.held ?? '';
-      this.held = undefined;
-      this.target.next({ type: 'reasoning', text, signature: reasoning.signature });
+      if (reasoning.text !== '') this.target.next({ type: 'reasoning', text: reasoning.text });
+    } else if (reasoning.signature !== undefined) {
+      if (reasoning.signature !== '') this.target.next({ type: 'reasoning', text: '', signature: reasoning.signature });
     } else if (reasoning.redactedContent !== undefined) {
-      this.flush();
       this.target.next({ type: 'reasoning', text: toBase64(reasoning.redactedContent), redacted: true });
     }
   }
@@ -215,14 +184,15 @@ export class ConverseStreamMapper {
 
 /**
  * Maps a whole Converse (non-streaming) response into `target`, in the order ConverseStream
- * would send the same content: `metadata`, then per content block `text`, `reasoning` (text and
- * signature in one delta; redacted content as base64 with `redacted: true`) or
+ * would send the same content: `metadata`, then per content block `text`, `reasoning` (the text,
+ * then the signature in a delta of its own with empty text, as streamed; redacted content as
+ * base64 with `redacted: true`) or
  * `tool-call-start` / `tool-call-delta` (the `input` document as JSON text) / `tool-call-end`,
  * then `finish` (always, `other` when `stopReason` is missing) and `usage`. Other block kinds
  * (images, documents, citations, …) map to nothing.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  */
-export function mapConverseOutput(output: ConverseCommandOutput, target: DeltaTarget, metadata: MetadataDelta): void {
+export function mapConverseOutput(output: ConverseCommandOutput, target: DeltaSink, metadata: MetadataDelta): void {
   target.next(metadata);
   let toolCount = 0;
   for (const block of output.output?.message?.content ?? []) {
@@ -231,10 +201,9 @@ export function mapConverseOutput(output: ConverseCommandOutput, target: DeltaTa
     } else if (block.reasoningContent !== undefined) {
       const { reasoningText, redactedContent } = block.reasoningContent;
       if (reasoningText !== undefined) {
-        const text = reasoningText.text ?? '';
-        const signature = reasoningText.signature;
-        if (signature !== undefined) target.next({ type: 'reasoning', text, signature });
-        else if (text !== '') target.next({ type: 'reasoning', text });
+        const { text, signature } = reasoningText;
+        if (text) target.next({ type: 'reasoning', text });
+        if (signature) target.next({ type: 'reasoning', text: '', signature });
       } else if (redactedContent !== undefined) {
         target.next({ type: 'reasoning', text: toBase64(redactedContent), redacted: true });
       }

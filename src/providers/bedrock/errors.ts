@@ -6,6 +6,7 @@
  * @internal
  */
 import { MalformedChunkError, ProviderError, type RxllmError, StreamTruncatedError } from '../../errors.ts';
+import { clause } from '../../internal/clause.ts';
 import { isRetryableStatus } from '../../internal/source.ts';
 
 /** rxllm's provider name for Bedrock. */
@@ -49,7 +50,7 @@ export function bedrockExceptionError(
   options: { readonly cause?: unknown; readonly retryableTrait?: boolean } = {},
 ): ProviderError {
   const retryable = isRetryableException(name, status, options.retryableTrait);
-  const what = `${PROVIDER} answered ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${message || 'no message'}.`;
+  const what = `${PROVIDER} answered ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clause(message || 'no message')}.`;
   const todo = retryable
     ? `Sending the same request again may succeed${name === 'ThrottlingException' || status === 429 ? ' after a pause' : ''}.`
     : 'Sending the same request again will fail the same way: fix the request, the model access or the credentials.';

@@ -39,9 +39,9 @@ export interface FromBedrockOptions {
  * tool calls), `finish` at `messageStop` (`end_turn`/`stop_sequence` → `stop`, `max_tokens` →
  * `length`, `tool_use` → `tool-calls`, `guardrail_intervened`/`content_filtered` →
  * `content-filter`, else `other`; `raw` keeps Bedrock's value) and `usage` from the final
- * `metadata` event. The last reasoning fragment of a block is held back until the next event,
- * so that a following signature rides on it (no empty fragment). The source completes when the
- * event stream ends after `messageStop`.
+ * `metadata` event. Each delta is emitted as its event arrives; a reasoning signature comes as
+ * a `reasoning` delta of its own with empty text (the rule of every rxllm source). The source
+ * completes when the event stream ends after `messageStop`.
  *
  * Errors (each carries `partial` once content arrived):
  * - `ProviderError` for an HTTP error or an exception event in the stream: `code` is the
@@ -109,18 +109,16 @@ async function readStream(response: ConverseStreamCommandOutput, sink: Sink, sig
       step = await events.next();
     } catch (error) {
       if (sink.closed || signal.aborted) throw error;
-      mapper.flush();
       // after messageStop the response is complete: a failure then only loses the usage
       if (mapper.done && !isServiceException(error)) return;
       throw mapBedrockError(error, 'body');
     }
     if (step.done) break;
-    mapper.onEvent(step.value); // throws a ProviderError for an exception member (after releasing held reasoning)
+    mapper.onEvent(step.value); // throws a ProviderError for an exception member
     if (sink.closed) return;
   }
   // The SDK's HTTP/2 handler ends the iterable silently when the request is aborted.
   if (sink.closed) return;
   if (signal.aborted) throw signal.reason;
-  mapper.flush();
   if (!mapper.done) throw truncatedError('the event stream ended (a dropped HTTP/2 connection ends it this way too)');
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../errors.ts';
+import { clause } from '../../internal/clause.ts';
 
 const PROVIDER = 'google';
 
@@ -21,15 +22,20 @@ export function isRetryableGeminiStatus(status: number | undefined): boolean {
 /**
  * An error object as the Gemini API sends it, in an HTTP error body or as a chunk of the
  * stream: `{ code: 503, message: '…', status: 'UNAVAILABLE' }`. `code` (the HTTP status) goes to
- * `status`, `status` (the google.rpc code name) to `code`.
+ * `status`, `status` (the google.rpc code name) to `code`. `inStream`: the error came as a chunk
+ * after the response started (the message says so).
  */
-export function geminiApiError(error: any, cause: unknown = error): ProviderError {
+export function geminiApiError(error: any, cause: unknown = error, inStream = false): ProviderError {
   const status: number | undefined = typeof error?.code === 'number' ? error.code : undefined;
   const code: string | undefined = typeof error?.status === 'string' ? error.status : undefined;
   const detail: string = typeof error?.message === 'string' ? error.message : JSON.stringify(error);
   const retryable = isRetryableGeminiStatus(status);
+  const what = [status === undefined ? '' : `HTTP ${status}`, code ?? ''].filter((s) => s !== '').join(' ');
+  const head = inStream
+    ? `google reported an error mid-response${what === '' ? '' : ` (${what})`}`
+    : `google request failed${status !== undefined ? ` with HTTP ${status}` : ''}${code ? ` ${code}` : ''}`;
   return new ProviderError(
-    `google request failed${status !== undefined ? ` with HTTP ${status}` : ''}${code ? ` ${code}` : ''}: ${detail}. ${advice(status, retryable)}`,
+    `${head}: ${clause(detail)}. ${advice(status, retryable)}${inStream ? ' What had arrived is in `partial`.' : ''}`,
     { provider: PROVIDER, status, code, retryable, cause },
   );
 }
@@ -59,7 +65,7 @@ export function mapGoogleError(error: unknown, phase: 'request' | 'response'): R
     const body = parseApiErrorMessage(e.message);
     // a non-JSON error body makes the SDK put the HTTP reason phrase in `status`: keep only google.rpc names
     const name = body?.status !== undefined && /^[A-Z_]+$/.test(body.status) ? body.status : undefined;
-    return geminiApiError({ code: e.status, status: name, message: body?.message ?? e.message }, error);
+    return geminiApiError({ code: e.status, status: name, message: body?.message ?? e.message }, error, phase === 'response');
   }
   if (e.name === 'SyntaxError') {
     return new MalformedChunkError(

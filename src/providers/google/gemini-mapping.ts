@@ -6,15 +6,10 @@
  * @see https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
  * @module
  */
-import type { Delta, FinishReason, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
 import { geminiApiError } from './errors.ts';
 
 const PROVIDER = 'google';
-
-/** Where a mapper puts its deltas, synchronously and in order. */
-export interface DeltaSink {
-  next(delta: Delta): void;
-}
 
 /**
  * Normalizes Gemini's `finishReason`, following the Vercel AI SDK's google provider:
@@ -96,16 +91,17 @@ export function geminiUsage(u: GeminiUsageLike): UsageDelta | undefined {
  *
  * Per chunk, in order:
  * - the first chunk → `metadata` (`google`, `responseId`, `modelVersion`);
- * - each part: `thought: true` text → `reasoning` (its `thoughtSignature` on the same delta);
- *   other text → `text`; `functionCall` → `tool-call-start`, one `tool-call-delta` with
+ * - each part: `thought: true` text → `reasoning`, then its `thoughtSignature` (if any) as a
+ *   `reasoning` delta with empty text carrying only the signature; other text → `text`; `functionCall` → `tool-call-start`, one `tool-call-delta` with
  *   `JSON.stringify(args)` and `tool-call-end` (Gemini sends calls whole). A call's id is the
  *   API's `functionCall.id` when present, else `${responseId}-call-${index}` (unique per
  *   response, the same for its streaming and non-streaming forms; a random prefix replaces a
  *   missing `responseId`). Vertex AI's streamed arguments (`partialArgs`, `willContinue`) are
  *   not mapped: rxllm expects whole calls. A `thoughtSignature` on a non-thought
- *   part (Gemini puts it on the first answer or function-call part) comes first as a
- *   `reasoning` delta with empty text carrying only the signature, the documented exception to
- *   "no empty fragments". Other parts (inline data, executable code) are not mapped.
+ *   part (Gemini puts it on the first answer or function-call part) comes first, before the
+ *   part's own delta. Signatures always come alone, in a `reasoning` delta with empty text: the
+ *   rule of every rxllm source (see `ReasoningDelta`). Other parts (inline data, executable
+ *   code) are not mapped.
  * - `usageMetadata` → `usage` ({@link geminiUsage}), skipped when unchanged since the last chunk;
  * - `finishReason` → `finish` ({@link mapGeminiFinishReason}, raw kept): the terminal event
  *   (`done`); `promptFeedback.blockReason` (the prompt was blocked, no candidates) →
@@ -127,11 +123,14 @@ export class GeminiChunkMapper {
 
   /** Maps one chunk (`GenerateContentResponse`, as the SDK yields it or as JSON off the wire). */
   map(chunk: any): void {
-    if (chunk.error) throw geminiApiError(chunk.error);
+    if (chunk.error) throw geminiApiError(chunk.error, chunk.error, true);
     if (!this.started) {
       this.started = true;
-      this.responseId = chunk.responseId;
-      this.out.next({ type: 'metadata', provider: PROVIDER, id: chunk.responseId, model: chunk.modelVersion });
+      if (typeof chunk.responseId === 'string') this.responseId = chunk.responseId;
+      const metadata: { -readonly [K in keyof MetadataDelta]: MetadataDelta[K] } = { type: 'metadata', provider: PROVIDER };
+      if (typeof chunk.responseId === 'string') metadata.id = chunk.responseId;
+      if (typeof chunk.modelVersion === 'string') metadata.model = chunk.modelVersion;
+      this.out.next(metadata);
     }
     const candidate = chunk.candidates?.[0];
     const parts = candidate?.content?.parts;
@@ -151,8 +150,8 @@ export class GeminiChunkMapper {
     const signature: string | undefined = part.thoughtSignature || undefined;
     const text = part.text;
     if (typeof text === 'string' && part.thought === true) {
-      if (signature !== undefined) this.out.next({ type: 'reasoning', text, signature });
-      else if (text) this.out.next({ type: 'reasoning', text });
+      if (text) this.out.next({ type: 'reasoning', text });
+      if (signature !== undefined) this.out.next({ type: 'reasoning', text: '', signature });
       return;
     }
     if (signature !== undefined) this.out.next({ type: 'reasoning', text: '', signature });

@@ -6,4 +6,5 @@
 export { fromGoogle } from './from-google.ts';
 export type { FromGoogleOptions } from './from-google.ts';
 export { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from './gemini-mapping.ts';
-export type { DeltaSink, GeminiUsageLike } from './gemini-mapping.ts';
+export type { GeminiUsageLike } from './gemini-mapping.ts';
+export type { DeltaSink } from '../../delta.ts';

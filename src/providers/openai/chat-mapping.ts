@@ -86,9 +86,11 @@ export interface ChatUsageWire {
  * - `delta.reasoning_content` / `delta.reasoning` → `reasoning`; `delta.content` → `text`;
  * - `delta.refusal` → `text` (the refusal is the answer the user sees), and the finish becomes
  *   `content-filter` (raw `stop` kept) when the response was a refusal;
- * - `delta.tool_calls[]` → `tool-call-start` (first fragment of an index: its `id` and
- *   `function.name`) and `tool-call-delta` (each `function.arguments` fragment), keyed by the
- *   wire `index`, so parallel calls stay apart. `tool-call-end` for every open call is emitted
+ * - `delta.tool_calls[]` → `tool-call-start` (first fragment of a wire `index`: its `id` and
+ *   `function.name`) and `tool-call-delta` (each `function.arguments` fragment), told apart by
+ *   the wire `index`, so parallel calls stay apart. The delta's `index` is the call's position
+ *   among this response's tool calls (0, 1, … in start order), as in every rxllm source; for
+ *   OpenAI that equals the wire index. `tool-call-end` for every open call is emitted
  *   when the choice's `finish_reason` arrives, right before the `finish` (OpenAI does not mark
  *   the end of one call's arguments; a call is only known complete at the finish);
  * - `finish_reason` → `finish` ({@link mapChatFinishReason}, raw kept);
@@ -110,8 +112,9 @@ export class ChatStreamMapper {
   private started = false;
   private finished = false;
   private refused = false;
-  /** Wire indexes of the tool calls started and not yet ended, in start order. */
-  private readonly openCalls: number[] = [];
+  /** The delta index (position in start order) of each tool call started, by wire index. */
+  private readonly callIndex = new Map<number, number>();
+  /** Tool calls started; all stay open until the finish. */
   private callCount = 0;
 
   constructor(out: DeltaSink, options: ChatMappingOptions = {}) {
@@ -185,9 +188,7 @@ export class ChatStreamMapper {
       if (toolCalls != null) {
         for (let i = 0; i < toolCalls.length; i++) {
           const call = toolCalls[i]!;
-          // a server that leaves out `index` sends each call whole: an `id` (or the first fragment) starts the next one
-          const index = typeof call.index === 'number' ? call.index : call.id || this.callCount === 0 ? this.callCount : this.callCount - 1;
-          this.onToolCall(index, call.id, call.function?.name, call.function?.arguments);
+          this.onToolCall(call.index, call.id, call.function?.name, call.function?.arguments);
         }
       }
       const fn = delta.function_call;
@@ -196,20 +197,34 @@ export class ChatStreamMapper {
     if (finishReason != null && !this.finished) this.finish(finishReason);
   }
 
-  private onToolCall(index: number, id: string | null | undefined, name: string | null | undefined, args: string | null | undefined): void {
-    if (!this.openCalls.includes(index)) {
-      this.openCalls.push(index);
-      this.callCount++;
-      this.out.next({ type: 'tool-call-start', index, id: id ?? '', name: name ?? '' });
+  private onToolCall(
+    wireIndex: number | undefined,
+    id: string | null | undefined,
+    name: string | null | undefined,
+    args: string | null | undefined,
+  ): void {
+    let index: number | undefined;
+    if (typeof wireIndex === 'number') {
+      index = this.callIndex.get(wireIndex);
+      if (index === undefined) this.callIndex.set(wireIndex, (index = this.startCall(id, name)));
+    } else {
+      // a server that leaves out `index` sends each call whole: an `id` (or the first fragment) starts the next one
+      index = id || this.callCount === 0 ? this.startCall(id, name) : this.callCount - 1;
     }
     if (typeof args === 'string' && args.length !== 0) this.out.next({ type: 'tool-call-delta', index, argsText: args });
+  }
+
+  /** Emits `tool-call-start` for the next call; returns its index. */
+  private startCall(id: string | null | undefined, name: string | null | undefined): number {
+    const index = this.callCount++;
+    this.out.next({ type: 'tool-call-start', index, id: id ?? '', name: name ?? '' });
+    return index;
   }
 
   /** Ends the open tool calls, then emits `finish` (`raw` undefined for an accepted `[DONE]`). */
   private finish(raw: string | undefined): void {
     this.finished = true;
-    for (const index of this.openCalls) this.out.next({ type: 'tool-call-end', index });
-    this.openCalls.length = 0;
+    for (let index = 0; index < this.callCount; index++) this.out.next({ type: 'tool-call-end', index });
     let reason: FinishReason = raw === undefined ? (this.callCount > 0 ? 'tool-calls' : 'stop') : mapChatFinishReason(raw);
     if (this.refused && reason === 'stop') reason = 'content-filter';
     this.out.next(raw === undefined ? { type: 'finish', reason } : { type: 'finish', reason, raw });
@@ -226,8 +241,9 @@ export interface ChatCompletionWire {
 
 /**
  * Maps a non-streaming `chat.completion` (`stream: false`) to the deltas its stream would have
- * given: `metadata`, `reasoning`, `text`, each tool call as start / delta (the whole arguments) /
- * end, `usage`, then `finish`. Follows `choiceIndex` as {@link ChatStreamMapper} does; a missing
+ * given, in the stream's order: `metadata`, `reasoning`, `text`, each tool call's start and
+ * delta (the whole arguments), the calls' ends, `finish`, then `usage` (OpenAI streams usage in
+ * a last chunk after the finish). Follows `choiceIndex` as {@link ChatStreamMapper} does; a missing
  * `finish_reason` is handled as a `[DONE]` without one (`finishOnDone`).
  * @see https://platform.openai.com/docs/api-reference/chat/object
  */
@@ -240,8 +256,8 @@ export function mapChatCompletion(completion: ChatCompletionWire, out: DeltaSink
   // a message's tool calls carry no `index`: their position is it
   const toolCalls = message?.tool_calls?.map((call, index) => ({ ...call, index }));
   mapper.onChoice(toolCalls === undefined ? message : { ...message, tool_calls: toolCalls }, undefined);
-  if (completion.usage != null) out.next(mapChatUsage(completion.usage));
   mapper.onChoice(undefined, choice?.finish_reason);
+  if (completion.usage != null) out.next(mapChatUsage(completion.usage));
   mapper.onDone();
 }
 

@@ -8,6 +8,7 @@
  */
 import { APIConnectionError, APIError } from 'openai';
 import { ProviderError, type RxllmError } from '../../errors.ts';
+import { clause } from '../../internal/clause.ts';
 import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
 import { advice } from './stream-errors.ts';
 
@@ -15,13 +16,15 @@ import { advice } from './stream-errors.ts';
  * Maps an error of the openai SDK's request to a typed error: `APIConnectionError` (also its
  * timeout subclass) → retryable {@link ProviderError}; `APIError` → {@link ProviderError} with the
  * HTTP `status`, the body's `code` (or `type`) and `retryable` as the SDK's own retry rule
- * (`x-should-retry` header, else 408/409/429/5xx); anything else → `mapNetworkError` (a dropped
- * connection after content is a `StreamTruncatedError`). The SDK error is the `cause`.
+ * (`x-should-retry` header, else 408/409/429/5xx), its message naming the status, the code and
+ * the body's error message, then what to do (401/403: check the key); anything else →
+ * `mapNetworkError` (a dropped connection after content is a `StreamTruncatedError`). The SDK
+ * error is the `cause`.
  */
 export function mapOpenAIError(error: unknown, sink: Sink, provider: string, terminal: string): RxllmError {
   if (isA(error, APIConnectionError)) {
     const e = error as APIConnectionError;
-    return new ProviderError(`${provider} request failed before a response: ${e.message}. ${advice(true)}`, {
+    return new ProviderError(`${provider} request failed before a response: ${clause(e.message)}. ${advice(true)}`, {
       provider,
       retryable: true,
       cause: error,
@@ -32,7 +35,11 @@ export function mapOpenAIError(error: unknown, sink: Sink, provider: string, ter
     const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : undefined;
     const shouldRetry = e.headers?.get('x-should-retry');
     const retryable = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : isRetryableStatus(e.status);
-    return new ProviderError(`${provider} request failed: ${e.message}. ${advice(retryable)}`, {
+    const body = e.error as { message?: unknown } | undefined;
+    const detail = typeof body?.message === 'string' ? body.message : e.message;
+    const status = e.status === undefined ? '' : ` with HTTP ${e.status}`;
+    const todo = e.status === 401 || e.status === 403 ? 'Check the API key and its permissions.' : advice(retryable);
+    return new ProviderError(`${provider} request failed${status}${code ? ` ${code}` : ''}: ${clause(detail)}. ${todo}`, {
       provider,
       status: e.status,
       code,

@@ -8,6 +8,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { DeltaSink, FinishReason, UsageDelta } from '../../delta.ts';
 import { ProviderError } from '../../errors.ts';
+import { clause } from '../../internal/clause.ts';
 import { parseJSON } from '../../internal/source.ts';
 import { isRetryableCode, streamError } from './stream-errors.ts';
 
@@ -286,7 +287,7 @@ function failedError(response: ResponseWire): ProviderError {
   const code = response.error?.code ?? undefined;
   const retryable = isRetryableCode(code);
   return new ProviderError(
-    `${RESPONSES_PROVIDER} response failed${code ? ` (${code})` : ''}: ${response.error?.message ?? 'no error given'}. ` +
+    `${RESPONSES_PROVIDER} response failed${code ? ` (${code})` : ''}: ${clause(response.error?.message ?? 'no error given')}. ` +
       (retryable ? 'Sending the request again may succeed.' : 'Sending the same request again will fail the same way.'),
     { provider: RESPONSES_PROVIDER, code, retryable, cause: response.error ?? response },
   );

@@ -7,6 +7,7 @@
  * @module
  */
 import { ProviderError } from '../../errors.ts';
+import { clause } from '../../internal/clause.ts';
 import { isRetryableStatus } from '../../internal/source.ts';
 
 /** The fields an in-stream error payload may carry (OpenAI, Groq, OpenRouter, the Responses API). */
@@ -59,7 +60,7 @@ export function streamError(payload: unknown, provider: string): ProviderError {
   const message = typeof e.message === 'string' ? e.message : JSON.stringify(payload);
   const what = [status === undefined ? '' : `status ${status}`, code ?? ''].filter((s) => s !== '').join(', ');
   return new ProviderError(
-    `${provider} reported an error mid-response${what === '' ? '' : ` (${what})`}: ${message}. ${advice(retryable)}`,
+    `${provider} reported an error mid-response${what === '' ? '' : ` (${what})`}: ${clause(message)}. ${advice(retryable)}`,
     { provider, status, code, retryable, cause: payload },
   );
 }

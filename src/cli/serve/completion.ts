@@ -1,0 +1,71 @@
+/**
+ * The non-streaming answer of `rxllm serve`: a response's final snapshot as one OpenAI
+ * `chat.completion` object. Pure.
+ * @see https://platform.openai.com/docs/api-reference/chat/object
+ * @internal
+ */
+import type { Snapshot } from '../../delta.ts';
+import { toOpenAIFinishReason, toOpenAIUsage } from '../../sse/toChatCompletionChunks.ts';
+import type { ChatCompletionUsage } from '../../sse/wire.ts';
+
+/** One `chat.completion` object with a single choice. */
+export interface ChatCompletion {
+  readonly id: string;
+  readonly object: 'chat.completion';
+  /** Unix time in seconds. */
+  readonly created: number;
+  readonly model: string;
+  readonly choices: readonly [ChatCompletionChoice];
+  readonly usage: ChatCompletionUsage;
+}
+
+/** The one choice: the assistant message and why it ended. */
+export interface ChatCompletionChoice {
+  readonly index: 0;
+  readonly message: {
+    readonly role: 'assistant';
+    /** The answer's text; `null` when the answer is only tool calls. */
+    readonly content: string | null;
+    readonly refusal: null;
+    /** The reasoning (the DeepSeek / vLLM field, as the streamed chunks carry it), when there was any. */
+    readonly reasoning_content?: string;
+    readonly tool_calls?: readonly { readonly id: string; readonly type: 'function'; readonly function: { readonly name: string; readonly arguments: string } }[];
+  };
+  readonly logprobs: null;
+  readonly finish_reason: string;
+}
+
+/**
+ * The `chat.completion` for a finished response: `content` = the text (`null` when empty and
+ * there are tool calls), `reasoning_content` when any reasoning arrived, `tool_calls` with each
+ * call's raw arguments text, `finish_reason` mapped as the streamed chunks map it (`stop` when
+ * the snapshot has none), and `usage` (counts the provider did not report are 0).
+ *
+ * @param snapshot The response's last snapshot.
+ * @param model The `model` to report (the request's).
+ * @param id The completion id (`chatcmpl-…`).
+ * @param created Unix time in seconds.
+ */
+export function toChatCompletion(snapshot: Snapshot, model: string, id: string, created: number): ChatCompletion {
+  const calls = snapshot.toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.argsText } }));
+  const message: { -readonly [K in keyof ChatCompletionChoice['message']]: ChatCompletionChoice['message'][K] } = {
+    role: 'assistant',
+    content: snapshot.text === '' && calls.length > 0 ? null : snapshot.text,
+    refusal: null,
+  };
+  if (snapshot.reasoning !== '') message.reasoning_content = snapshot.reasoning;
+  if (calls.length > 0) message.tool_calls = calls;
+  const finish = toOpenAIFinishReason({
+    type: 'finish',
+    reason: snapshot.finishReason ?? 'stop',
+    ...(snapshot.finishRaw === undefined ? {} : { raw: snapshot.finishRaw }),
+  });
+  return {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+    usage: toOpenAIUsage(snapshot.usage ?? {}),
+  };
+}

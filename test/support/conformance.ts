@@ -1,0 +1,365 @@
+/**
+ * The provider table that the conformance suite (test/conformance.test.ts) and the fault matrix
+ * (test/faults/) run their one set of expectations over: per rxllm source, how to reach it with
+ * its official SDK through a loopback replay server, which recorded fixtures it replays, how to
+ * build the non-streaming reply of a fixture, and how the pure mapper reads a fixture's first N
+ * events (the `partial` a fault after N events must leave).
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { BedrockRuntimeClient, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
+import { GoogleGenAI } from '@google/genai';
+import { NodeHttp2Handler } from '@smithy/node-http-handler';
+import type { EventSourceMessage } from 'eventsource-parser';
+import OpenAI from 'openai';
+import type { Observable } from 'rxjs';
+import type { Delta, FinishReason, Snapshot } from '../../src/delta.ts';
+import { SnapshotBuilder } from '../../src/internal/snapshot-builder.ts';
+import { AnthropicEventMapper, fromAnthropic } from '../../src/providers/anthropic/index.ts';
+import { ConverseStreamMapper, metadataDelta } from '../../src/providers/bedrock/converse-mapping.ts';
+import { fromBedrock } from '../../src/providers/bedrock/index.ts';
+import { fromGoogle, GeminiChunkMapper } from '../../src/providers/google/index.ts';
+import { ChatStreamMapper, fromOpenAI, fromOpenAIResponses, ResponsesStreamMapper } from '../../src/providers/openai/index.ts';
+import { startReplayServer, type Fault, type Reply, type ReplayServer } from '../../src/replay/server.ts';
+import type { WireFormat } from '../../src/replay/wire.ts';
+import { anthropicMessageFromEvents } from './anthropic-nonstream.ts';
+import { converseResponseOf } from './bedrock-nonstream.ts';
+import { listCases, loadCase, type FixtureCase } from './fixtures.ts';
+import { geminiResponseFromEvents } from './gemini-nonstream.ts';
+import { chatCompletionFromEvents, responseFromEvents } from './openai-nonstream.ts';
+import { sseEvents } from './openai-events.ts';
+
+/** The API key every table client sends; the security cases grep errors for it. */
+export const FAKE_KEY = 'sk-test-SECRET-123';
+
+/** Options a table source passes to its factory. */
+export interface SourceOptions {
+  readonly stream?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** One SDK client pointed at one replay server. */
+export interface Connection {
+  /** A cold source of `c`'s request (the fixture's model where the route carries it). */
+  source(c: FixtureCase, options?: SourceOptions): Observable<Delta>;
+  /** Releases the client (Bedrock's HTTP/2 sessions). */
+  close(): void;
+}
+
+/** What a provider's default in-stream error event (`errorEvent` in src/replay/wire.ts) becomes. */
+export interface ExpectedError {
+  readonly code: string;
+  readonly status: number | undefined;
+}
+
+/** One rxllm source in the table. */
+export interface ProviderEntry {
+  /** The table's name for the source (`openai-chat`, `openai-responses`, `anthropic`, `google`, `bedrock`). */
+  readonly name: string;
+  /** rxllm's provider name, in `metadata` and on every error. */
+  readonly provider: string;
+  readonly format: WireFormat;
+  /** Fixture folders this source replays. */
+  readonly folders: readonly string[];
+  /** Bedrock's client speaks HTTP/2 by default: its replay server does too. */
+  readonly http2: boolean;
+  /** The fixture the fault matrix injects its faults into, and the event count of its mid-stream faults. */
+  readonly faultCase: string;
+  readonly midStream: number;
+  /** What the default error event maps to. */
+  readonly errorEvent: ExpectedError;
+  /** The `code` an HTTP error of `status` (as `httpError` in src/replay/wire.ts shapes it) maps to. */
+  httpCode(status: number): string | undefined;
+  /** An SDK client at `url`, sending `apiKey`. */
+  connect(url: string, apiKey?: string): Connection;
+  /** The non-streaming endpoint's JSON body for the same response as `c`'s stream. */
+  nonStreamBody(c: FixtureCase): unknown;
+  /** The pure mapper over `c`'s first `n` wire events (all by default): the deltas, the error it threw, whether it saw the terminal event. */
+  map(c: FixtureCase, n?: number): Mapped;
+}
+
+/** What a pure mapper gave for some wire events. */
+export interface Mapped {
+  readonly deltas: Delta[];
+  readonly error: unknown;
+  readonly done: boolean;
+}
+
+const openaiHttpCode = (status: number) => (status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : 'server_error');
+
+/** Feeds SSE events to a mapper built on a collecting sink; stops at the first throw. */
+function mapSSE(
+  c: FixtureCase,
+  n: number | undefined,
+  create: (out: { next(d: Delta): void }) => { onEvent(e: EventSourceMessage): void; readonly done: boolean },
+): Mapped {
+  const deltas: Delta[] = [];
+  const mapper = create({ next: (d) => deltas.push(d) });
+  let error: unknown;
+  for (const event of sseEvents(c).slice(0, n)) {
+    try {
+      mapper.onEvent(event);
+    } catch (err) {
+      error = err;
+      break;
+    }
+  }
+  return { deltas, error, done: mapper.done };
+}
+
+function openaiClient(url: string, apiKey: string): OpenAI {
+  return new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 });
+}
+
+/** Every rxllm source, in the order of DESIGN.md. */
+export const providers: readonly ProviderEntry[] = [
+  {
+    name: 'openai-chat',
+    provider: 'openai',
+    format: 'openai-chat',
+    folders: ['openai-chat', 'openai-compatible'],
+    http2: false,
+    faultCase: 'openai-chat/text',
+    midStream: 6,
+    errorEvent: { code: 'server_error', status: undefined },
+    httpCode: openaiHttpCode,
+    connect(url, apiKey = FAKE_KEY) {
+      const client = openaiClient(url, apiKey);
+      return {
+        source: (c, options) => fromOpenAI(client, { model: c.model, messages: [{ role: 'user', content: 'hi' }] }, options),
+        close() {},
+      };
+    },
+    nonStreamBody: (c) => chatCompletionFromEvents(c.events),
+    map: (c, n) => mapSSE(c, n, (out) => new ChatStreamMapper(out)),
+  },
+  {
+    name: 'openai-responses',
+    provider: 'openai-responses',
+    format: 'openai-responses',
+    folders: ['openai-responses'],
+    http2: false,
+    faultCase: 'openai-responses/text',
+    midStream: 6,
+    errorEvent: { code: 'server_error', status: undefined },
+    httpCode: openaiHttpCode,
+    connect(url, apiKey = FAKE_KEY) {
+      const client = openaiClient(url, apiKey);
+      return { source: (c, options) => fromOpenAIResponses(client, { model: c.model, input: 'hi' }, options), close() {} };
+    },
+    nonStreamBody: (c) => responseFromEvents(c.events),
+    map: (c, n) => mapSSE(c, n, (out) => new ResponsesStreamMapper(out)),
+  },
+  {
+    name: 'anthropic',
+    provider: 'anthropic',
+    format: 'anthropic',
+    folders: ['anthropic'],
+    http2: false,
+    faultCase: 'anthropic/text',
+    midStream: 5,
+    errorEvent: { code: 'overloaded_error', status: undefined },
+    httpCode: (status) =>
+      status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : 'api_error',
+    connect(url, apiKey = FAKE_KEY) {
+      const client = new Anthropic({ apiKey, baseURL: url, maxRetries: 0 });
+      return {
+        source: (c, options) => fromAnthropic(client, { model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] }, options),
+        close() {},
+      };
+    },
+    nonStreamBody: (c) => anthropicMessageFromEvents(c.events),
+    map: (c, n) => mapSSE(c, n, (out) => new AnthropicEventMapper(out)),
+  },
+  {
+    name: 'google',
+    provider: 'google',
+    format: 'gemini',
+    folders: ['gemini'],
+    http2: false,
+    faultCase: 'gemini/thought',
+    midStream: 6,
+    errorEvent: { code: 'UNAVAILABLE', status: 503 },
+    httpCode: (status) => (status === 401 ? 'UNAUTHENTICATED' : status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE'),
+    connect(url, apiKey = FAKE_KEY) {
+      const ai = new GoogleGenAI({ apiKey, httpOptions: { baseUrl: url } });
+      return { source: (c, options) => fromGoogle(ai, { model: c.model, contents: 'hi' }, options), close() {} };
+    },
+    nonStreamBody: (c) => geminiResponseFromEvents(c.events),
+    map(c, n) {
+      const deltas: Delta[] = [];
+      const mapper = new GeminiChunkMapper({ next: (d) => deltas.push(d) });
+      let error: unknown;
+      for (const event of sseEvents(c).slice(0, n)) {
+        try {
+          mapper.map(JSON.parse(event.data));
+        } catch (err) {
+          error = err;
+          break;
+        }
+      }
+      return { deltas, error, done: mapper.done };
+    },
+  },
+  {
+    name: 'bedrock',
+    provider: 'bedrock',
+    format: 'bedrock',
+    folders: ['bedrock'],
+    http2: true,
+    faultCase: 'bedrock/text',
+    midStream: 6,
+    errorEvent: { code: 'ModelStreamErrorException', status: 500 },
+    httpCode: (status) =>
+      status === 401 || status === 403 ? 'UnrecognizedClientException' : status === 429 ? 'ThrottlingException' : 'InternalServerException',
+    connect(url, apiKey = FAKE_KEY) {
+      // one HTTP/2 session per request, closed once its response is done, so each request's
+      // connection can be watched on the server (the SDK's default shares one session)
+      const client = new BedrockRuntimeClient({
+        region: 'us-east-1',
+        endpoint: url,
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: apiKey },
+        requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: true }),
+      });
+      return {
+        source: (c, options) => fromBedrock(client, { modelId: c.model, messages: [{ role: 'user', content: [{ text: 'hi' }] }] }, options),
+        close: () => client.destroy(),
+      };
+    },
+    nonStreamBody: (c) => converseResponseOf(c.events),
+    map(c, n) {
+      const deltas: Delta[] = [];
+      const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta(c.model, undefined));
+      let error: unknown;
+      for (const event of c.events.slice(0, n)) {
+        try {
+          mapper.onEvent(event as ConverseStreamOutput);
+        } catch (err) {
+          error = err;
+          break;
+        }
+      }
+      return { deltas, error, done: mapper.done };
+    },
+  },
+];
+
+/** The entry named `name`. */
+export function providerNamed(name: string): ProviderEntry {
+  const entry = providers.find((p) => p.name === name);
+  if (entry === undefined) throw new Error(`no provider ${name} in the conformance table`);
+  return entry;
+}
+
+/** Every fixture of `entry`. */
+export function casesOf(entry: ProviderEntry): FixtureCase[] {
+  return listCases(...entry.folders);
+}
+
+/** `entry`'s fault fixture. */
+export function faultCaseOf(entry: ProviderEntry): FixtureCase {
+  return loadCase(entry.faultCase);
+}
+
+/** A replay server speaking `entry`'s transport, and a client of it. */
+export async function serve(entry: ProviderEntry, apiKey?: string): Promise<{ server: ReplayServer; connection: Connection; close(): Promise<void> }> {
+  const server = await startReplayServer(undefined, { http2: entry.http2 });
+  const connection = entry.connect(server.url, apiKey);
+  return {
+    server,
+    connection,
+    async close() {
+      connection.close();
+      await server.close();
+    },
+  };
+}
+
+/** The stream reply of `c`: its byte-exact parts when recorded, else its events; with a fault and chunking if given. */
+export function streamReply(c: FixtureCase, extra: { fault?: Fault; chunking?: 'event' | 'random' | 'whole'; seed?: number; delayMs?: number } = {}): Reply {
+  return c.parts ? { format: c.format, parts: c.parts, ...extra } : { format: c.format, events: c.events, ...extra };
+}
+
+/** The snapshot `accumulate()` ends with for `deltas`; `undefined` for none (as an error's `partial`). */
+export function snapshotOf(deltas: readonly Delta[]): Snapshot | undefined {
+  if (deltas.length === 0) return undefined;
+  const builder = new SnapshotBuilder();
+  for (const d of deltas) builder.apply(d);
+  return builder.snapshot();
+}
+
+/**
+ * rxllm's finish reason for a fixture's raw expected finish (index.json `expect.finishReason`),
+ * by the table in DESIGN.md and `FinishReason`'s docs, written out here apart from the mappers.
+ * Gemini (`STOP`) and the Responses API (`completed`) do not tell a tool-call stop apart: rxllm
+ * says `tool-calls` when the response made calls.
+ */
+export function expectedFinish(raw: string, hasToolCalls: boolean): FinishReason {
+  switch (raw) {
+    case 'stop':
+    case 'end_turn':
+    case 'stop_sequence':
+      return 'stop';
+    case 'STOP':
+    case 'completed':
+      return hasToolCalls ? 'tool-calls' : 'stop';
+    case 'tool_calls':
+    case 'tool_use':
+      return 'tool-calls';
+    case 'length':
+    case 'max_tokens':
+    case 'MAX_TOKENS':
+      return 'length';
+    default:
+      throw new Error(`no expected finish for raw ${raw}: add it to the table`);
+  }
+}
+
+/** Whether a fixture's wire carries token usage (any `usage` / `usageMetadata` object in its events), read without rxllm. */
+export function wireHasUsage(c: FixtureCase): boolean {
+  return /"(usage|usageMetadata)":\{/.test(JSON.stringify(c.events));
+}
+
+/** What one subscription gave: every delta, and how it ended. */
+export interface Run {
+  readonly deltas: Delta[];
+  readonly error: unknown;
+  readonly completed: boolean;
+}
+
+/** Subscribes and resolves once the source completes or errors. */
+export function run(source: Observable<Delta>): Promise<Run> {
+  return new Promise((resolve) => {
+    const deltas: Delta[] = [];
+    source.subscribe({
+      next: (d) => deltas.push(d),
+      error: (error: unknown) => resolve({ deltas, error, completed: false }),
+      complete: () => resolve({ deltas, error: undefined, completed: true }),
+    });
+  });
+}
+
+/**
+ * Subscribes, unsubscribes once `count` deltas arrived, then resolves with the deltas and how
+ * the source ended (nothing, after an unsubscribe). Rejects when the source ends first.
+ */
+export function unsubscribeAfter(source: Observable<Delta>, count: number): Promise<{ deltas: Delta[]; ended: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const deltas: Delta[] = [];
+    const ended: unknown[] = [];
+    const subscription = source.subscribe({
+      next(d) {
+        deltas.push(d);
+        if (deltas.length === count) {
+          // after the delta is handled: this callback runs inside the source's emit
+          queueMicrotask(() => {
+            subscription.unsubscribe();
+            resolve({ deltas, ended });
+          });
+        }
+      },
+      error: (e: unknown) => reject(new Error(`the source errored before ${count} deltas: ${String(e)}`)),
+      complete: () => reject(new Error(`the source completed before ${count} deltas`)),
+    });
+  });
+}
