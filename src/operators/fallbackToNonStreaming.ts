@@ -1,6 +1,7 @@
 import { from, type MonoTypeOperatorFunction, Observable, type ObservableInput } from 'rxjs';
-import { type Delta, isContentDelta } from '../delta.ts';
+import type { Delta } from '../delta.ts';
 import { operate } from '../internal/operate.ts';
+import { operateUntilContent } from '../internal/operate-until-content.ts';
 import { isStreamingUnsupported } from '../streaming-unsupported.ts';
 
 /** Configuration of {@link fallbackToNonStreaming}. */
@@ -66,40 +67,10 @@ export function fallbackToNonStreaming(
   const when = config.when ?? isStreamingUnsupported;
   return (source) =>
     new Observable<Delta>((subscriber) => {
-      // Non-content deltas before the first content delta; null once content passed (or torn down).
-      let held: Delta[] | null = [];
-      const flush = () => {
-        const deltas = held;
-        held = null;
-        if (deltas !== null) for (const delta of deltas) subscriber.next(delta);
-      };
-      operate(source, subscriber, {
-        next(delta) {
-          if (held === null) {
-            subscriber.next(delta);
-          } else if (isContentDelta(delta)) {
-            flush();
-            subscriber.next(delta);
-          } else {
-            held.push(delta);
-          }
-        },
-        error(err: unknown) {
-          if (held !== null && when(err)) {
-            held = null;
-            operate(from(factory()), subscriber, {});
-            return;
-          }
-          flush();
-          subscriber.error(err);
-        },
-        complete() {
-          flush();
-          subscriber.complete();
-        },
+      operateUntilContent(source, subscriber, (err) => {
+        if (!when(err)) return false;
+        operate(from(factory()), subscriber, {});
+        return true;
       });
-      return () => {
-        held = null;
-      };
     });
 }

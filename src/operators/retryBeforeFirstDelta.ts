@@ -1,6 +1,6 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { type Delta, isContentDelta } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
+import type { Delta } from '../delta.ts';
+import { operateUntilContent } from '../internal/operate-until-content.ts';
 import { defaultRetryDelay, isTransientError } from '../internal/retry-policy.ts';
 
 /** Configuration of {@link retryBeforeFirstDelta}. */
@@ -85,44 +85,15 @@ export function retryBeforeFirstDelta(config: RetryBeforeFirstDeltaConfig = {}):
 
   return (source) =>
     new Observable<Delta>((subscriber) => {
-      // This attempt's non-content deltas before its first content delta; null once content passed.
-      let held: Delta[] | null = [];
       let attempt = 0;
       let timer: Subscription | null = null;
-
-      const flush = () => {
-        const deltas = held;
-        held = null;
-        if (deltas !== null) for (const delta of deltas) subscriber.next(delta);
-      };
       const subscribeSource = () => {
         timer = null;
-        held = [];
-        operate(source, subscriber, {
-          next(delta) {
-            if (held === null) {
-              subscriber.next(delta);
-            } else if (isContentDelta(delta)) {
-              flush();
-              subscriber.next(delta);
-            } else {
-              held.push(delta);
-            }
-          },
-          error(err: unknown) {
-            if (held !== null && attempt < count && when(err, attempt + 1)) {
-              attempt++;
-              held = null;
-              timer = scheduler.schedule(subscribeSource, delayFor(attempt, err));
-              return;
-            }
-            flush();
-            subscriber.error(err);
-          },
-          complete() {
-            flush();
-            subscriber.complete();
-          },
+        operateUntilContent(source, subscriber, (err) => {
+          if (attempt >= count || !when(err, attempt + 1)) return false;
+          attempt++;
+          timer = scheduler.schedule(subscribeSource, delayFor(attempt, err));
+          return true;
         });
       };
 
@@ -130,7 +101,6 @@ export function retryBeforeFirstDelta(config: RetryBeforeFirstDeltaConfig = {}):
       return () => {
         timer?.unsubscribe();
         timer = null;
-        held = null;
       };
     });
 }
