@@ -11,27 +11,23 @@
  *   events before the drop give;
  * - an error event mid-stream is a `ProviderError` with that `partial`;
  * - unsubscribing mid-stream closes the connection within 100 ms;
- * - `stream: false` gives the same snapshot as the stream, with its deltas in the stream's order.
+ * - `stream: false` gives the same snapshot as the stream, with its deltas in the stream's order;
+ * - the operators treat every source's deltas alike, a signature alone (empty text) included.
  *
  * Provider-specific behaviour (request bodies, paths, options such as `choiceIndex`) stays in
  * the per-provider replay tests; the full fault table is in test/faults/.
  */
+import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta, Snapshot } from '../src/delta.ts';
+import { bufferTokens } from '../src/operators/bufferTokens.ts';
+import { splitReasoning } from '../src/operators/splitReasoning.ts';
+import { toolCalls } from '../src/operators/toolCalls.ts';
+import { toChatCompletionChunks } from '../src/sse/toChatCompletionChunks.ts';
 import { ProviderError, RxllmError, StreamTruncatedError } from '../src/errors.ts';
 import type { ReplayServer } from '../src/replay/server.ts';
-import {
-  casesOf,
-  type Connection,
-  expectedFinish,
-  providers,
-  run,
-  serve,
-  snapshotOf,
-  streamReply,
-  unsubscribeAfter,
-  wireHasUsage,
-} from './support/conformance.ts';
+import { casesOf, type Connection, expectedFinish, providers, serve, streamReply, wireHasUsage } from './support/conformance.ts';
+import { run, snapshotOf, unsubscribeAfter } from './support/runs.ts';
 import type { FixtureCase } from './support/fixtures.ts';
 
 /** The arguments text parsed, or `undefined` when it is not JSON (a call cut off by the token limit). */
@@ -142,7 +138,6 @@ describe.concurrent.each(providers)('$name', (entry) => {
     expect(s.usage !== undefined).toBe(wireHasUsage(c));
     expectDeltaRules(r.deltas, entry.provider, x.error === null);
     if (x.signatures !== undefined) expect(r.deltas.filter((d) => d.type === 'reasoning' && d.signature !== undefined)).toHaveLength(x.signatures);
-    await server.waitForSocketsClosed(500);
   });
 
   it.each(midStream)('$id: a connection dropped mid-stream is a StreamTruncatedError with what had arrived', { concurrent: false }, async (c) => {
@@ -152,7 +147,7 @@ describe.concurrent.each(providers)('$name', (entry) => {
     expect(r.error).toBeInstanceOf(StreamTruncatedError);
     expect(r.error).toMatchObject({ provider: entry.provider });
     expect((r.error as StreamTruncatedError).partial).toEqual(snapshotOf(entry.map(c, n).deltas));
-    await server.waitForSocketsClosed(500);
+    await server.waitForSocketsClosed(1_500);
   });
 
   it.each(midStream)('$id: an error event mid-stream is a ProviderError with what had arrived', { concurrent: false }, async (c) => {
@@ -162,7 +157,7 @@ describe.concurrent.each(providers)('$name', (entry) => {
     expect(r.error).toBeInstanceOf(ProviderError);
     expect(r.error).toMatchObject({ provider: entry.provider, ...entry.errorEvent, retryable: true });
     expect((r.error as ProviderError).partial).toEqual(snapshotOf(entry.map(c, n).deltas));
-    await server.waitForSocketsClosed(500);
+    await server.waitForSocketsClosed(1_500);
   });
 
   it.each(midStream.filter((c) => entry.map(c, half(c)).deltas.length > 0))(
@@ -189,6 +184,41 @@ describe.concurrent.each(providers)('$name', (entry) => {
     expectDeltaRules(whole.deltas, entry.provider, true);
     expect(contentOrder(whole.deltas)).toEqual(contentOrder(streamed.deltas));
     expect(usageOrder(whole.deltas)).toEqual(usageOrder(streamed.deltas));
-    await server.waitForSocketsClosed(500);
+  });
+});
+
+/** `deltas` through `operator`, all outputs. */
+function through<T>(deltas: readonly Delta[], operator: OperatorFunction<Delta, T>): Promise<T[]> {
+  return lastValueFrom(from(deltas).pipe(operator, toArray()));
+}
+
+describe.each(providers)('operators on $name deltas', (entry) => {
+  const finished = casesOf(entry).filter((c) => c.expect.error === null);
+
+  it.each(finished)('$id: bufferTokens, splitReasoning, toolCalls and toChatCompletionChunks keep everything, signatures too', async (c) => {
+    const { deltas } = entry.map(c);
+    const snapshot = snapshotOf(deltas)!;
+    const signatures = deltas.filter((d) => d.type === 'reasoning' && d.signature !== undefined).length;
+
+    // bufferTokens joins fragments: the same snapshot, a signature still ending its group
+    const buffered = await through(deltas, bufferTokens(4));
+    expect({ ...snapshotOf(buffered)!, deltaCount: 0 }).toEqual({ ...snapshot, deltaCount: 0 });
+    expect(buffered.filter((d) => d.type === 'reasoning' && d.signature !== undefined)).toHaveLength(signatures);
+
+    // splitReasoning leaves a provider's own reasoning (and text without tags) as it is
+    expect(await through(deltas, splitReasoning())).toEqual(deltas);
+
+    // toolCalls: the calls the snapshot has, none lost to a reasoning delta in between
+    const calls = await through(deltas, toolCalls());
+    expect(calls.map(({ index, id, name, args }) => ({ index, id, name, args }))).toEqual(
+      snapshot.toolCalls.map(({ index, id, name, args }) => ({ index, id, name, args })),
+    );
+
+    // the OpenAI wire has no place for a signature: its delta sends no chunk, nothing empty goes out
+    const chunks = await through(deltas, toChatCompletionChunks({ model: 'm', id: 'chatcmpl-1', created: 0 }));
+    const sent = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.delta));
+    expect(sent.every((d) => d.reasoning_content === undefined || d.reasoning_content !== '')).toBe(true);
+    expect(sent.map((d) => d.reasoning_content ?? '').join('')).toBe(snapshot.reasoning);
+    expect(sent.map((d) => d.content ?? '').join('')).toBe(snapshot.text);
   });
 });

@@ -158,6 +158,29 @@ describe('ChatStreamMapper on wire shapes without a fixture', () => {
     expect(snapshot.toolCalls.map((t) => t.index)).toEqual([0, 1]);
   });
 
+  it('a wire index that does not start at 0 or skips: deltas carry the position among the calls, as every source', () => {
+    const { deltas, snapshot } = map([
+      chunk({ tool_calls: [{ index: 3, id: 'a', function: { name: 'f', arguments: '{"x"' } }] }),
+      chunk({ tool_calls: [{ index: 7, id: 'b', function: { name: 'g', arguments: '{}' } }] }),
+      chunk({ tool_calls: [{ index: 3, function: { arguments: ':1}' } }] }),
+      chunk({}, 'tool_calls'),
+      '[DONE]',
+    ]);
+    expect(deltas.filter((d) => d.type.startsWith('tool-call')).map((d) => [d.type, (d as { index: number }).index])).toEqual([
+      ['tool-call-start', 0],
+      ['tool-call-delta', 0],
+      ['tool-call-start', 1],
+      ['tool-call-delta', 1],
+      ['tool-call-delta', 0],
+      ['tool-call-end', 0],
+      ['tool-call-end', 1],
+    ]);
+    expect(snapshot.toolCalls.map((t) => [t.index, t.id, t.args])).toEqual([
+      [0, 'a', { x: 1 }],
+      [1, 'b', {}],
+    ]);
+  });
+
   it('reasoning from delta.reasoning (Groq, OpenRouter) and delta.reasoning_content (DeepSeek), never twice', () => {
     const { snapshot } = map([chunk({ reasoning: 'a' }), chunk({ reasoning_content: 'b', reasoning: 'b' }), chunk({ content: 'c' }, 'stop'), '[DONE]']);
     expect([snapshot.reasoning, snapshot.text]).toEqual(['ab', 'c']);

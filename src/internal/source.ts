@@ -2,6 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
 import type { Delta, DeltaSink } from '../delta.ts';
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../errors.ts';
+import { clause } from './error-text.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
 
 /**
@@ -47,6 +48,9 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       else userSignal.addEventListener('abort', onUserAbort, { once: true });
     }
     let ended = false;
+    // true once the source completed normally: the body was read to its terminal event, so the
+    // connection is left to finish (and be reused by keep-alive) instead of being aborted
+    let completed = false;
     const builder = new SnapshotBuilder();
     const sink: Sink = {
       next(delta) {
@@ -76,13 +80,14 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       await spec.read(response, sink, controller.signal);
       if (sink.closed) return;
       ended = true;
+      completed = true;
       subscriber.complete();
     })().catch(fail);
 
     return () => {
       ended = true;
       userSignal?.removeEventListener('abort', onUserAbort);
-      if (!controller.signal.aborted) controller.abort();
+      if (!completed && !controller.signal.aborted) controller.abort();
     };
   });
 }
@@ -98,7 +103,8 @@ export interface SseMapper {
 /**
  * Reads an SSE body with eventsource-parser, handing every event to `mapper` synchronously
  * within the network read that completed it. Resolves when the mapper saw the terminal event
- * (the rest of the body is cancelled); rejects with `StreamTruncatedError` when the body ends
+ * (the rest of the body, normally just its end, is drained in the background so the connection
+ * can be reused); rejects with `StreamTruncatedError` when the body ends
  * (or the connection drops) first, or with the mapper's error. `signal` (optional) cancels the
  * body reader when it aborts: needed for a body that no fetch signal controls. @internal
  */
@@ -148,7 +154,26 @@ export async function readSSE(
     throw truncated(provider, terminal, 'the body ended');
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    reader.cancel().catch(() => {});
+    if (mapper.done && failure === undefined && !sink.closed && signal?.aborted !== true) void drain(reader);
+    else reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Reads what follows the terminal event (normally only the end of the body) so the HTTP
+ * connection ends cleanly and stays reusable; cancels the body if more than a few reads or
+ * 1 s pass first.
+ */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const timer = setTimeout(() => void reader.cancel().catch(() => {}), 1_000);
+  (timer as { unref?: () => void }).unref?.();
+  try {
+    for (let reads = 0; reads < 8; reads++) if ((await reader.read()).done) return;
+    await reader.cancel();
+  } catch {
+    /* the body failed or was cancelled after the response was complete: nothing is lost */
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -202,5 +227,9 @@ export function mapNetworkError(error: unknown, sink: Sink, provider: string, te
   if (sink.builder.deltaCount > 0 && error instanceof Error && /terminated|ECONNRESET|socket|other side closed/i.test(describe(error))) {
     return truncated(provider, terminal, `the connection failed (${describe(error)})`, error);
   }
-  return new ProviderError(`${provider} request failed: ${describe(error)}`, { provider, retryable: false, cause: error });
+  return new ProviderError(`${provider} request failed: ${clause(describe(error))}. Check the client's configuration and the network; the error is in \`cause\`.`, {
+    provider,
+    retryable: false,
+    cause: error,
+  });
 }

@@ -39,11 +39,12 @@ export function textDeltas(...texts: string[]): TextDelta[] {
 }
 
 /**
- * A `reasoning` delta; `extra` adds the provider's `signature` or `redacted: true`.
+ * A `reasoning` delta; `extra` adds the provider's `signature` or `redacted: true`. Sources send
+ * a signature alone, with empty text, after the thinking it signs (see `ReasoningDelta`).
  *
  * @example
  * ```ts
- * reasoningDelta('Let me think', { signature: 'EqQB…' });
+ * [reasoningDelta('Let me think'), reasoningDelta('', { signature: 'EqQB…' })];
  * ```
  */
 export function reasoningDelta(text: string, extra: { signature?: string; redacted?: boolean } = {}): ReasoningDelta {

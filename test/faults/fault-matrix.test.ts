@@ -16,21 +16,20 @@ import type { Delta } from '../../src/delta.ts';
 import { IdleTimeoutError, MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../src/errors.ts';
 import { toAsyncIterable } from '../../src/interop/toAsyncIterable.ts';
 import { timeoutIdle } from '../../src/operators/timeoutIdle.ts';
-import type { Fault, ReplayServer } from '../../src/replay/server.ts';
-import {
-  type Connection,
-  faultCaseOf,
-  type ProviderEntry,
-  providers,
-  run,
-  serve,
-  snapshotOf,
-  streamReply,
-  unsubscribeAfter,
-} from '../support/conformance.ts';
+import { type Fault, type ReplayServer, startReplayServer } from '../../src/replay/server.ts';
+import { type Connection, faultCaseOf, type ProviderEntry, providers, serve, streamReply } from '../support/conformance.ts';
+import { run, snapshotOf, unsubscribeAfter } from '../support/runs.ts';
 
 /** The timeout of the stall cells, in ms (real time). */
 const STALL_MS = 150;
+
+/**
+ * How long a connection may stay open after a cell that did not abort its request: an idle
+ * kept-alive connection closes after the replay server's keep-alive timeout (1 s). A request
+ * that must be aborted (stall, unsubscribe) must close its connection within 100 ms.
+ */
+const IDLE_CLOSE_MS = 1_500;
+const ABORT_CLOSE_MS = 100;
 
 /** How a cell's consumer reads the source. */
 type Consumer =
@@ -171,7 +170,7 @@ describe.concurrent.each(providers)('$name', (entry) => {
       case 'unsubscribe': {
         const { deltas } = await unsubscribeAfter(source, expected.length);
         expect(deltas).toEqual(expected);
-        await server.waitForSocketsClosed(100);
+        await server.waitForSocketsClosed(ABORT_CLOSE_MS);
         expect(server.requests.length - requests).toBe(1);
         break;
       }
@@ -187,6 +186,24 @@ describe.concurrent.each(providers)('$name', (entry) => {
         expect(server.requests.length - requests).toBe(1);
       }
     }
-    await server.waitForSocketsClosed(500);
+    await server.waitForSocketsClosed(row.consumer === 'timeoutIdle' ? ABORT_CLOSE_MS : IDLE_CLOSE_MS);
+  });
+
+  it('no server (connection refused): a retryable ProviderError without partial, saying what to do', async () => {
+    const gone = await startReplayServer(undefined, { http2: entry.http2 });
+    await gone.close();
+    const offline = entry.connect(gone.url);
+    try {
+      const r = await run(offline.source(c));
+      expect(r.deltas).toEqual([]);
+      expect(r.error).toBeInstanceOf(ProviderError);
+      expect(r.error).toMatchObject({ provider: entry.provider, status: undefined, retryable: true, partial: undefined });
+      const message = (r.error as Error).message;
+      expect(message).toMatch(/ECONNREFUSED/);
+      expect(message).toMatch(/again may succeed\.$/);
+      expect(message).not.toMatch(/\.\./);
+    } finally {
+      offline.close();
+    }
   });
 });

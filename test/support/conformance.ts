@@ -12,8 +12,7 @@ import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import type { EventSourceMessage } from 'eventsource-parser';
 import OpenAI from 'openai';
 import type { Observable } from 'rxjs';
-import type { Delta, FinishReason, Snapshot } from '../../src/delta.ts';
-import { SnapshotBuilder } from '../../src/internal/snapshot-builder.ts';
+import type { Delta, DeltaSink, FinishReason } from '../../src/delta.ts';
 import { AnthropicEventMapper, fromAnthropic } from '../../src/providers/anthropic/index.ts';
 import { ConverseStreamMapper, metadataDelta } from '../../src/providers/bedrock/converse-mapping.ts';
 import { fromBedrock } from '../../src/providers/bedrock/index.ts';
@@ -86,18 +85,14 @@ export interface Mapped {
 
 const openaiHttpCode = (status: number) => (status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : 'server_error');
 
-/** Feeds SSE events to a mapper built on a collecting sink; stops at the first throw. */
-function mapSSE(
-  c: FixtureCase,
-  n: number | undefined,
-  create: (out: { next(d: Delta): void }) => { onEvent(e: EventSourceMessage): void; readonly done: boolean },
-): Mapped {
+/** Feeds `events` to a mapper built on a collecting sink, one by one (`feed`); stops at the first throw. */
+function mapEach<E, M extends { readonly done: boolean }>(events: readonly E[], create: (out: DeltaSink) => M, feed: (mapper: M, event: E) => void): Mapped {
   const deltas: Delta[] = [];
   const mapper = create({ next: (d) => deltas.push(d) });
   let error: unknown;
-  for (const event of sseEvents(c).slice(0, n)) {
+  for (const event of events) {
     try {
-      mapper.onEvent(event);
+      feed(mapper, event);
     } catch (err) {
       error = err;
       break;
@@ -105,6 +100,10 @@ function mapSSE(
   }
   return { deltas, error, done: mapper.done };
 }
+
+/** A case's first `n` SSE events fed to an SSE mapper. */
+const mapSSE = (c: FixtureCase, n: number | undefined, create: (out: DeltaSink) => { onEvent(e: EventSourceMessage): void; readonly done: boolean }) =>
+  mapEach(sseEvents(c).slice(0, n), create, (mapper, event) => mapper.onEvent(event));
 
 function openaiClient(url: string, apiKey: string): OpenAI {
   return new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 });
@@ -163,7 +162,8 @@ export const providers: readonly ProviderEntry[] = [
     connect(url, apiKey = FAKE_KEY) {
       const client = new Anthropic({ apiKey, baseURL: url, maxRetries: 0 });
       return {
-        source: (c, options) => fromAnthropic(client, { model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] }, options),
+        // a model name the SDK has no deprecation warning for (the recorded ones are deprecated)
+        source: (_c, options) => fromAnthropic(client, { model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] }, options),
         close() {},
       };
     },
@@ -185,20 +185,7 @@ export const providers: readonly ProviderEntry[] = [
       return { source: (c, options) => fromGoogle(ai, { model: c.model, contents: 'hi' }, options), close() {} };
     },
     nonStreamBody: (c) => geminiResponseFromEvents(c.events),
-    map(c, n) {
-      const deltas: Delta[] = [];
-      const mapper = new GeminiChunkMapper({ next: (d) => deltas.push(d) });
-      let error: unknown;
-      for (const event of sseEvents(c).slice(0, n)) {
-        try {
-          mapper.map(JSON.parse(event.data));
-        } catch (err) {
-          error = err;
-          break;
-        }
-      }
-      return { deltas, error, done: mapper.done };
-    },
+    map: (c, n) => mapEach(sseEvents(c).slice(0, n), (out) => new GeminiChunkMapper(out), (mapper, event) => mapper.map(JSON.parse(event.data))),
   },
   {
     name: 'bedrock',
@@ -227,20 +214,12 @@ export const providers: readonly ProviderEntry[] = [
       };
     },
     nonStreamBody: (c) => converseResponseOf(c.events),
-    map(c, n) {
-      const deltas: Delta[] = [];
-      const mapper = new ConverseStreamMapper({ next: (d) => deltas.push(d) }, metadataDelta(c.model, undefined));
-      let error: unknown;
-      for (const event of c.events.slice(0, n)) {
-        try {
-          mapper.onEvent(event as ConverseStreamOutput);
-        } catch (err) {
-          error = err;
-          break;
-        }
-      }
-      return { deltas, error, done: mapper.done };
-    },
+    map: (c, n) =>
+      mapEach(
+        c.events.slice(0, n),
+        (out) => new ConverseStreamMapper(out, metadataDelta(c.model, undefined)),
+        (mapper, event) => mapper.onEvent(event as ConverseStreamOutput),
+      ),
   },
 ];
 
@@ -280,14 +259,6 @@ export function streamReply(c: FixtureCase, extra: { fault?: Fault; chunking?: '
   return c.parts ? { format: c.format, parts: c.parts, ...extra } : { format: c.format, events: c.events, ...extra };
 }
 
-/** The snapshot `accumulate()` ends with for `deltas`; `undefined` for none (as an error's `partial`). */
-export function snapshotOf(deltas: readonly Delta[]): Snapshot | undefined {
-  if (deltas.length === 0) return undefined;
-  const builder = new SnapshotBuilder();
-  for (const d of deltas) builder.apply(d);
-  return builder.snapshot();
-}
-
 /**
  * rxllm's finish reason for a fixture's raw expected finish (index.json `expect.finishReason`),
  * by the table in DESIGN.md and `FinishReason`'s docs, written out here apart from the mappers.
@@ -318,48 +289,4 @@ export function expectedFinish(raw: string, hasToolCalls: boolean): FinishReason
 /** Whether a fixture's wire carries token usage (any `usage` / `usageMetadata` object in its events), read without rxllm. */
 export function wireHasUsage(c: FixtureCase): boolean {
   return /"(usage|usageMetadata)":\{/.test(JSON.stringify(c.events));
-}
-
-/** What one subscription gave: every delta, and how it ended. */
-export interface Run {
-  readonly deltas: Delta[];
-  readonly error: unknown;
-  readonly completed: boolean;
-}
-
-/** Subscribes and resolves once the source completes or errors. */
-export function run(source: Observable<Delta>): Promise<Run> {
-  return new Promise((resolve) => {
-    const deltas: Delta[] = [];
-    source.subscribe({
-      next: (d) => deltas.push(d),
-      error: (error: unknown) => resolve({ deltas, error, completed: false }),
-      complete: () => resolve({ deltas, error: undefined, completed: true }),
-    });
-  });
-}
-
-/**
- * Subscribes, unsubscribes once `count` deltas arrived, then resolves with the deltas and how
- * the source ended (nothing, after an unsubscribe). Rejects when the source ends first.
- */
-export function unsubscribeAfter(source: Observable<Delta>, count: number): Promise<{ deltas: Delta[]; ended: unknown[] }> {
-  return new Promise((resolve, reject) => {
-    const deltas: Delta[] = [];
-    const ended: unknown[] = [];
-    const subscription = source.subscribe({
-      next(d) {
-        deltas.push(d);
-        if (deltas.length === count) {
-          // after the delta is handled: this callback runs inside the source's emit
-          queueMicrotask(() => {
-            subscription.unsubscribe();
-            resolve({ deltas, ended });
-          });
-        }
-      },
-      error: (e: unknown) => reject(new Error(`the source errored before ${count} deltas: ${String(e)}`)),
-      complete: () => reject(new Error(`the source completed before ${count} deltas`)),
-    });
-  });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { ProviderError, type RxllmError } from '../../errors.ts';
-import { clause } from '../../internal/clause.ts';
+import { clause, rootCause } from '../../internal/error-text.ts';
 import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
 
 const PROVIDER = 'anthropic';
@@ -77,8 +77,10 @@ export function mapAnthropicError(error: unknown, sink: Sink): RxllmError {
     );
   }
   if (e.name === 'APIConnectionError' || e.name === 'APIConnectionTimeoutError') {
+    const cause = rootCause(e);
     return new ProviderError(
-      `anthropic request failed before a response arrived (${e.name}: ${e.message}). Check the network and baseURL; sending the request again may succeed.`,
+      `anthropic request failed before a response arrived (${e.name}: ${clause(e.message)}${cause === undefined ? '' : `: ${clause(cause)}`}). ` +
+        "Check the network and the client's baseURL; sending the request again may succeed.",
       { provider: PROVIDER, retryable: true, cause: error },
     );
   }

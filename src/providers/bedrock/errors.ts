@@ -6,7 +6,7 @@
  * @internal
  */
 import { MalformedChunkError, ProviderError, type RxllmError, StreamTruncatedError } from '../../errors.ts';
-import { clause } from '../../internal/clause.ts';
+import { clause } from '../../internal/error-text.ts';
 import { isRetryableStatus } from '../../internal/source.ts';
 
 /** rxllm's provider name for Bedrock. */

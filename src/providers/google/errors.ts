@@ -6,7 +6,7 @@
  * @module
  */
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../errors.ts';
-import { clause } from '../../internal/clause.ts';
+import { clause } from '../../internal/error-text.ts';
 
 const PROVIDER = 'google';
 
@@ -87,7 +87,11 @@ export function mapGoogleError(error: unknown, phase: 'request' | 'response'): R
       { provider: PROVIDER, retryable: true, cause: error },
     );
   }
-  return new ProviderError(`google request failed: ${describe(e)}`, { provider: PROVIDER, retryable: false, cause: error });
+  return new ProviderError(`google request failed: ${clause(describe(e))}. Check the client's configuration and the network; the error is in \`cause\`.`, {
+    provider: PROVIDER,
+    retryable: false,
+    cause: error,
+  });
 }
 
 /**

@@ -92,7 +92,8 @@ export function geminiUsage(u: GeminiUsageLike): UsageDelta | undefined {
  * Per chunk, in order:
  * - the first chunk → `metadata` (`google`, `responseId`, `modelVersion`);
  * - each part: `thought: true` text → `reasoning`, then its `thoughtSignature` (if any) as a
- *   `reasoning` delta with empty text carrying only the signature; other text → `text`; `functionCall` → `tool-call-start`, one `tool-call-delta` with
+ *   `reasoning` delta with empty text carrying only the signature; other text → `text`;
+ *   `functionCall` → `tool-call-start`, one `tool-call-delta` with
  *   `JSON.stringify(args)` and `tool-call-end` (Gemini sends calls whole). A call's id is the
  *   API's `functionCall.id` when present, else `${responseId}-call-${index}` (unique per
  *   response, the same for its streaming and non-streaming forms; a random prefix replaces a

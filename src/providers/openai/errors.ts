@@ -8,7 +8,7 @@
  */
 import { APIConnectionError, APIError } from 'openai';
 import { ProviderError, type RxllmError } from '../../errors.ts';
-import { clause } from '../../internal/clause.ts';
+import { clause, rootCause } from '../../internal/error-text.ts';
 import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
 import { advice } from './stream-errors.ts';
 
@@ -24,7 +24,10 @@ import { advice } from './stream-errors.ts';
 export function mapOpenAIError(error: unknown, sink: Sink, provider: string, terminal: string): RxllmError {
   if (isA(error, APIConnectionError)) {
     const e = error as APIConnectionError;
-    return new ProviderError(`${provider} request failed before a response: ${clause(e.message)}. ${advice(true)}`, {
+    const cause = rootCause(e);
+    // the SDK's errors keep the name `Error`: the class says which (APIConnectionError, APIConnectionTimeoutError)
+    const what = `${e.constructor.name}: ${clause(e.message)}${cause === undefined ? '' : `: ${clause(cause)}`}`;
+    return new ProviderError(`${provider} request failed before a response arrived (${what}). Check the network and the client's baseURL; sending the request again may succeed.`, {
       provider,
       retryable: true,
       cause: error,

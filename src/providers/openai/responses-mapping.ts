@@ -8,7 +8,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { DeltaSink, FinishReason, UsageDelta } from '../../delta.ts';
 import { ProviderError } from '../../errors.ts';
-import { clause } from '../../internal/clause.ts';
+import { clause } from '../../internal/error-text.ts';
 import { parseJSON } from '../../internal/source.ts';
 import { isRetryableCode, streamError } from './stream-errors.ts';
 

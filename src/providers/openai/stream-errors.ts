@@ -7,7 +7,7 @@
  * @module
  */
 import { ProviderError } from '../../errors.ts';
-import { clause } from '../../internal/clause.ts';
+import { clause } from '../../internal/error-text.ts';
 import { isRetryableStatus } from '../../internal/source.ts';
 
 /** The fields an in-stream error payload may carry (OpenAI, Groq, OpenRouter, the Responses API). */
