@@ -1,0 +1,214 @@
+/**
+ * Turns the runs into per scenario × client records (medians, ratios to the raw SDK), renders
+ * them as Markdown tables with the targets' PASS/MISS, and describes the machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import type { ClientSpec } from './clients/client.ts';
+import type { RunMetrics, RunResult } from './protocol.ts';
+import type { Scenario, Target, Todo } from './scenarios.ts';
+
+/** Medians over a client's successful runs in one scenario; derived rates from the median CPU and wall time. */
+export interface Medians {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  /** CPU µs per delta (all streams' deltas). */
+  readonly usPerDelta: number;
+  /** Deltas per second of wall time, all streams together. */
+  readonly deltasPerSec: number;
+  readonly peakRssMB: number;
+  readonly heapPerStreamKB?: number;
+  readonly rssPerStreamKB?: number;
+  readonly reads: number;
+}
+
+/** One scenario × client: its runs, medians and ratios to the same scenario's raw SDK. */
+export interface ResultRecord {
+  readonly scenario: string;
+  readonly client: string;
+  readonly label: string;
+  /** `unavailable`: the client could not be built (rxllm source missing); `failed`: no run succeeded. */
+  readonly status: 'ok' | 'failed' | 'unavailable' | 'skipped';
+  readonly runs: readonly RunMetrics[];
+  readonly errors: readonly string[];
+  readonly medians?: Medians;
+  /** Client median ÷ raw SDK median, same scenario and run. */
+  readonly ratios?: { readonly cpu: number; readonly heapPerStream?: number };
+}
+
+export interface TargetResult extends Target {
+  readonly measured?: number;
+  readonly pass?: boolean;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function medians(runs: readonly RunMetrics[], scenario: Scenario): Medians {
+  const of = (pick: (run: RunMetrics) => number | undefined): number | undefined => {
+    const values = runs.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : median(values);
+  };
+  const deltas = scenario.n * scenario.count;
+  const cpuMs = of((r) => r.cpuMs)!;
+  const wallMs = of((r) => r.wallMs)!;
+  const heapPerStreamKB = of((r) => r.heapPerStreamKB);
+  const rssPerStreamKB = of((r) => r.rssPerStreamKB);
+  return {
+    cpuMs,
+    wallMs,
+    usPerDelta: (cpuMs * 1000) / deltas,
+    deltasPerSec: deltas / (wallMs / 1000),
+    peakRssMB: of((r) => r.peakRssMB)!,
+    ...(heapPerStreamKB !== undefined && { heapPerStreamKB }),
+    ...(rssPerStreamKB !== undefined && { rssPerStreamKB }),
+    reads: of((r) => r.reads)!,
+  };
+}
+
+/** Builds the records of one scenario from its clients' results (the reference client first). */
+export function summarize(scenario: Scenario, clients: readonly ClientSpec[], results: ReadonlyMap<string, readonly RunResult[]>, unavailable: ReadonlyMap<string, string>): ResultRecord[] {
+  const records = clients.map((client): ResultRecord => {
+    const all = results.get(client.id) ?? [];
+    const runs = all.flatMap((r) => (r.ok ? [r] : []));
+    const errors = all.flatMap((r) => (r.ok ? [] : [r.error]));
+    const base = { scenario: scenario.id, client: client.id, label: client.label, runs, errors };
+    if (runs.length > 0) return { ...base, status: 'ok', medians: medians(runs, scenario) };
+    const missing = unavailable.get(client.id);
+    if (missing !== undefined) return { ...base, status: 'unavailable', errors: [missing] };
+    return { ...base, status: all.length === 0 ? 'skipped' : 'failed' };
+  });
+  const reference = records.find((r) => clients.find((c) => c.id === r.client)?.reference)?.medians;
+  if (reference === undefined) return records;
+  return records.map((record) => {
+    const m = record.medians;
+    if (m === undefined) return record;
+    const heap = m.heapPerStreamKB !== undefined && reference.heapPerStreamKB ? m.heapPerStreamKB / reference.heapPerStreamKB : undefined;
+    return { ...record, ratios: { cpu: m.cpuMs / reference.cpuMs, ...(heap !== undefined && { heapPerStream: heap }) } };
+  });
+}
+
+export function evaluate(targets: readonly Target[], records: readonly ResultRecord[]): TargetResult[] {
+  return targets.map((target) => {
+    const ratios = records.find((r) => r.scenario === target.scenario && r.client === target.client)?.ratios;
+    const measured = target.metric === 'cpu' ? ratios?.cpu : ratios?.heapPerStream;
+    return measured === undefined ? target : { ...target, measured, pass: measured <= target.max };
+  });
+}
+
+const num = (value: number | undefined, digits = 0): string =>
+  value === undefined ? '–' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+const rate = (perSec: number): string => (perSec >= 1e6 ? `${num(perSec / 1e6, 2)} M` : `${num(perSec / 1e3, 0)} k`);
+
+function statusText(record: ResultRecord): string {
+  const why = record.errors[0] ?? '';
+  switch (record.status) {
+    case 'unavailable':
+      return `not available yet (${why})`;
+    case 'failed':
+      return `FAILED: ${why}`;
+    case 'skipped':
+      return 'skipped (time budget or filter)';
+    case 'ok':
+      return '';
+  }
+}
+
+/** The Markdown table of one scenario. */
+export function table(scenario: Scenario, records: readonly ResultRecord[]): string {
+  const head = scenario.memory
+    ? ['client', 'CPU ms', 'heap/stream KB', 'RSS/stream KB', 'peak RSS MB', 'CPU × raw', 'heap × raw']
+    : ['client', 'CPU ms', 'µs/delta', 'deltas/s', 'wall ms', 'peak RSS MB', 'CPU × raw'];
+  const lines = [
+    `### ${scenario.title}`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 ? '---' : '--:')).join(' | ')} |`,
+  ];
+  for (const record of records) {
+    const m = record.medians;
+    let cells: string[];
+    if (m === undefined) {
+      cells = [statusText(record), ...head.slice(2).map(() => '')];
+    } else if (scenario.memory) {
+      cells = [num(m.cpuMs), num(m.heapPerStreamKB, 1), num(m.rssPerStreamKB, 1), num(m.peakRssMB), num(record.ratios?.cpu, 2), num(record.ratios?.heapPerStream, 2)];
+    } else {
+      cells = [num(m.cpuMs), num(m.usPerDelta, 2), rate(m.deltasPerSec), num(m.wallMs), num(m.peakRssMB), num(record.ratios?.cpu, 2)];
+    }
+    const failures = record.status === 'ok' && record.errors.length > 0 ? ` (${record.errors.length} failed run(s))` : '';
+    lines.push(`| ${record.label}${failures} | ${cells.join(' | ')} |`);
+  }
+  const runs = Math.max(0, ...records.map((r) => r.runs.length));
+  lines.push('', `Medians of ${runs} run(s) per client, each in its own process.`);
+  const floor = records.find((r) => r.client.endsWith('/floor'))?.medians;
+  if (scenario.mode === 'real' && floor !== undefined) {
+    lines.push(`The floor client saw ${num(floor.reads)} network reads: ${num((scenario.n + 4) / floor.reads, 1)} events per read.`);
+  }
+  const late = records.flatMap((r) => r.runs.filter((x) => (x.finishedAtSample ?? 0) > 0).map(() => r.label));
+  if (late.length > 0) lines.push(`Note: some streams had finished before the memory sample (${[...new Set(late)].join(', ')}).`);
+  return lines.join('\n');
+}
+
+export function targetTable(results: readonly TargetResult[]): string {
+  const lines = ['### rxllm targets (ratio to the raw SDK in the same run)', '', '| target | measured | result |', '| --- | --: | --- |'];
+  for (const t of results) lines.push(`| ${t.label} | ${num(t.measured, 3)} | ${t.pass === undefined ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'} |`);
+  return lines.join('\n');
+}
+
+export function todoTable(todos: readonly Todo[]): string {
+  return ['### Not measured yet', '', ...todos.map((t) => `- ${t.title}: ${t.reason}`)].join('\n');
+}
+
+const PACKAGES = ['openai', '@anthropic-ai/sdk', 'ai', '@ai-sdk/openai', '@ai-sdk/anthropic', '@langchain/openai', '@langchain/core', 'eventsource-parser', 'rxjs'];
+
+/** The machine and software a run measured. */
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGB: number;
+  readonly os: string;
+  readonly node: string;
+  readonly packages: Readonly<Record<string, string>>;
+  /** The checkout's commit, `+dirty` when it has uncommitted changes. */
+  readonly commit: string;
+}
+
+export function machine(root: string): Machine {
+  const packages: Record<string, string> = {};
+  for (const name of PACKAGES) {
+    try {
+      packages[name] = (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      packages[name] = 'not installed';
+    }
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    if (execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim() !== '') commit += '+dirty';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    os: `${type()} ${release()}`,
+    node: process.version,
+    packages,
+    commit,
+  };
+}
+
+export function machineText(m: Machine): string {
+  const packages = Object.entries(m.packages)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM; ${m.os}; Node ${m.node}; rxllm at ${m.commit}.\nPackages: ${packages}.`;
+}

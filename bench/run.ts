@@ -1,0 +1,251 @@
+/**
+ * `npm run bench`: rxllm against the raw SDKs, the fetch + eventsource-parser floor, the Vercel
+ * AI SDK and LangChain.js, on the same bytes from a load server in its own process.
+ *
+ * Each run of each client is its own child process (`bench/child.ts`), measured alone; every
+ * client runs `reps` times per scenario, in alternating order (forward, then reversed). Prints
+ * one table of medians per scenario with each client's ratio to the raw SDK, then rxllm's
+ * targets with PASS/MISS. A full run writes `bench/results/latest.json` and adds a dated copy of
+ * the tables to `bench/RESULTS.md`; it stops by itself within a 9.5-minute budget (runs past the
+ * budget are skipped and reported).
+ *
+ * Flags:
+ *   --quick            small sizes, one run each: a smoke run for CI (about a minute); writes nothing
+ *   --reps N           runs per client in every scenario
+ *   --only a,b         only these scenario ids (see bench/scenarios.ts)
+ *   --clients a,b      only clients whose id contains one of these (the raw SDK always runs)
+ *   --cpu-prof         children write V8 CPU profiles to $TMPDIR/rxllm-bench-profiles/<scenario>/<client>.<run>.cpuprofile
+ *                      (use with --only/--clients; summarize with `node bench/profile-summary.ts <file>`)
+ *   --write            write results even for a quick or filtered run
+ *
+ * Exits 1 when a client produced wrong text or failed (rxllm clients whose sources do not exist
+ * yet are reported, not failed); a MISS does not change the exit code.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { clients as allClients } from './clients/index.ts';
+import type { ClientSpec } from './clients/client.ts';
+import { RESULT_PREFIX, type RunResult, type RunSpec } from './protocol.ts';
+import { evaluate, machine, machineText, type ResultRecord, summarize, table, targetTable, todoTable } from './report.ts';
+import { type Scenario, scenarios, targets, todos, WARMUP_DELTAS } from './scenarios.ts';
+
+const BENCH = import.meta.dirname;
+const ROOT = join(BENCH, '..');
+const BUDGET_MS = 9.5 * 60_000;
+const CHILD_TIMEOUT_MS = 150_000;
+/** Where `--cpu-prof` runs put their profiles (outside the checkout). */
+const PROFILES = join(tmpdir(), 'rxllm-bench-profiles');
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    only: { type: 'string' },
+    clients: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+  },
+});
+
+const list = (value: string | undefined): string[] | undefined => value?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = list(flags.only);
+const clientFilter = list(flags.clients);
+const reps = flags.reps === undefined ? undefined : Number(flags.reps);
+if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1 && reps <= 20)) throw new Error('--reps takes an integer from 1 to 20');
+const partial = flags.quick || only !== undefined || clientFilter !== undefined || reps !== undefined;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** Starts the load server process and resolves with it and its origin. */
+async function startServer(): Promise<{ server: ChildProcess; origin: string }> {
+  const server = spawn(process.execPath, [join(BENCH, 'load-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: server.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the load server did not start within 10 s')), 10_000);
+    server.once('exit', (code) => reject(new Error(`the load server exited with code ${code}`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+  });
+  return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+/** Where a profiled run writes its V8 CPU profile. */
+interface ProfileTarget {
+  readonly dir: string;
+  /** File name without extension: `<dir>/<name>.cpuprofile`, plus `<name>.window.json` (the measured window). */
+  readonly name: string;
+}
+
+/** Runs one measured child and resolves with its result (a failure result if it died or timed out). */
+function runChild(spec: RunSpec, profile: ProfileTarget | undefined): Promise<RunResult> {
+  const args = ['--expose-gc'];
+  if (profile !== undefined) args.push('--cpu-prof', `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}.cpuprofile`);
+  args.push(join(BENCH, 'child.ts'), JSON.stringify(spec));
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
+  const killer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs + 5_000);
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => {
+      clearTimeout(killer);
+      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (line !== undefined) {
+        resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);
+        return;
+      }
+      const why = signal === null ? `exited with code ${code}` : `killed by ${signal}`;
+      resolve({ ok: false, phase: 'run', error: `the child ${why} without a result: ${stderr.trim().split('\n').slice(-3).join(' / ')}` });
+    });
+  });
+}
+
+function selectClients(scenario: Scenario): ClientSpec[] {
+  return allClients.filter(
+    (c) => c.format === scenario.format && (c.reference || clientFilter === undefined || clientFilter.some((f) => c.id.includes(f))),
+  );
+}
+
+function describeRun(result: RunResult): string {
+  if (!result.ok) return `${result.phase === 'create' ? 'unavailable' : 'FAILED'}: ${result.error}`;
+  const memory = result.heapPerStreamKB === undefined ? '' : `, heap/stream ${result.heapPerStreamKB.toFixed(1)} KB`;
+  return `cpu ${result.cpuMs.toFixed(0)} ms, wall ${result.wallMs.toFixed(0)} ms${memory}`;
+}
+
+interface ScenarioOutcome {
+  readonly records: ResultRecord[];
+  /** A client failed or produced wrong text (not: an rxllm client whose source is missing). */
+  readonly failed: boolean;
+  /** Runs left out because the time budget ran out. */
+  readonly skipped: number;
+}
+
+/** Runs every client of one scenario `reps` times, alternating the order, one child process per run. */
+async function runScenario(scenario: Scenario, origin: string, deadline: number, unavailable: Map<string, string>): Promise<ScenarioOutcome> {
+  const clients = selectClients(scenario);
+  const results = new Map<string, RunResult[]>(clients.map((c) => [c.id, []]));
+  let failed = false;
+  let skipped = 0;
+  log(`\n${scenario.title}`);
+  for (let rep = 0; rep < scenario.reps; rep++) {
+    const order = rep % 2 === 0 ? clients : [...clients].reverse();
+    for (const client of order) {
+      if (unavailable.has(client.id)) continue;
+      const left = deadline - Date.now();
+      if (left < 5_000) {
+        skipped++;
+        continue;
+      }
+      const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `${client.id.replace('/', '-')}.${rep + 1}` } : undefined;
+      if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
+      const { format, mode, n, count, memory } = scenario;
+      const spec: RunSpec = { client: client.id, origin, format, mode, n, count, memory, warmup: WARMUP_DELTAS, timeoutMs: Math.min(CHILD_TIMEOUT_MS, left) };
+      const result = await runChild(spec, profile);
+      if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+      if (!result.ok && result.phase === 'create') unavailable.set(client.id, result.error);
+      if (!result.ok && (result.phase === 'run' || !client.rxllm)) failed = true;
+      results.get(client.id)!.push(result);
+      log(`  run ${rep + 1}/${scenario.reps} ${client.id}: ${describeRun(result)}`);
+    }
+  }
+  return { records: summarize(scenario, clients, results, unavailable), failed, skipped };
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const deadline = started + BUDGET_MS;
+  const loadBefore = loadavg()[0]!;
+  const chosen = scenarios(flags.quick, reps).filter((s) => only === undefined || only.includes(s.id));
+  if (chosen.length === 0) throw new Error(`--only matched no scenario; known: ${scenarios(false).map((s) => s.id).join(', ')}`);
+  const { server, origin } = await startServer();
+  const unavailable = new Map<string, string>();
+  const records: ResultRecord[] = [];
+  let failed = false;
+  let skipped = 0;
+  try {
+    for (const scenario of chosen) {
+      const outcome = await runScenario(scenario, origin, deadline, unavailable);
+      records.push(...outcome.records);
+      failed ||= outcome.failed;
+      skipped += outcome.skipped;
+    }
+  } finally {
+    server.stdin!.end();
+    server.kill();
+  }
+
+  const info = machine(ROOT);
+  const targetResults = evaluate(targets, records);
+  const date = new Date().toISOString();
+  const kind = flags.quick ? 'quick run (--quick)' : partial ? 'partial run' : 'full run';
+  const report = [
+    `## ${date.slice(0, 16).replace('T', ' ')} UTC — ${kind}`,
+    '',
+    machineText(info),
+    '',
+    ...chosen.flatMap((s) => [table(s, records.filter((r) => r.scenario === s.id)), '']),
+    targetTable(targetResults),
+    '',
+    todoTable(todos),
+    '',
+    `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} at the start, ` +
+      `${loadavg()[0]!.toFixed(2)} at the end (the bench itself keeps up to 2 busy; more means other processes shared the cores).` +
+      (skipped > 0 ? ` Time budget reached: ${skipped} run(s) skipped.` : ''),
+  ].join('\n');
+  process.stdout.write(`\n${report}\n`);
+
+  if (!partial || flags.write) {
+    mkdirSync(join(BENCH, 'results'), { recursive: true });
+    const json = { date, kind, machine: info, scenarios: chosen, records, targets: targetResults, todos };
+    writeFileSync(join(BENCH, 'results', 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+    appendResults(report);
+    log('\nWrote bench/results/latest.json and bench/RESULTS.md.');
+  } else {
+    log('\nA quick or filtered run: results not written (pass --write to write them).');
+  }
+  return failed ? 1 : 0;
+}
+
+const RESULTS_HEADER = `# rxllm benchmark results
+
+Written by \`npm run bench\` (\`bench/run.ts\`), newest run first. Each client reads the same bytes from
+a load server running in its own process (\`bench/load-server.ts\`: OpenAI or Anthropic SSE, N text
+deltas of 4 characters, then usage and the terminal event) and must rebuild the exact text. Each run
+of each client is a separate child process measured alone (\`bench/child.ts\`): CPU is that process's
+user + system time (all its threads) from its first request to its last stream's end, after one
+warm-up stream; peak RSS is the process's maximum. Slow streams all start together once every
+stream is connected and pause at half of their deltas: heap/stream and RSS/stream are sampled
+there after a full GC, above the idle baseline, with every stream open. Ratios ("× raw") divide
+by the raw SDK for-await loop in the same scenario of the same run.
+
+<!-- runs: newest first -->
+`;
+
+function appendResults(report: string): void {
+  const path = join(BENCH, 'RESULTS.md');
+  let existing = RESULTS_HEADER;
+  try {
+    existing = readFileSync(path, 'utf8');
+  } catch {
+    // first run
+  }
+  const marker = '<!-- runs: newest first -->\n';
+  const at = existing.indexOf(marker);
+  const next = at === -1 ? `${RESULTS_HEADER}\n${report}\n` : `${existing.slice(0, at + marker.length)}\n${report}\n${existing.slice(at + marker.length)}`;
+  writeFileSync(path, next);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,113 @@
+/**
+ * The bench's scenarios (full and `--quick` sizes) and rxllm's targets. Sizes are chosen so that
+ * the full `npm run bench` ends within 10 minutes on a 2-core machine.
+ */
+import type { Format, WriteMode } from './wire.ts';
+
+/** One stream shape measured for every client of its format. */
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  readonly format: Format;
+  readonly mode: WriteMode;
+  /** Deltas per stream. */
+  readonly n: number;
+  /** Concurrent streams. */
+  readonly count: number;
+  /** Runs per client (medians are taken over them). */
+  readonly reps: number;
+  /** Sample heap and RSS per stream at mid-run. */
+  readonly memory: boolean;
+}
+
+/** A scenario that cannot run yet, reported as such (never faked). */
+export interface Todo {
+  readonly id: string;
+  readonly title: string;
+  readonly reason: string;
+}
+
+/** Deltas of the warm-up stream each child reads before measuring. */
+export const WARMUP_DELTAS = 1_000;
+
+/** The scenarios, in run order. `reps` overrides every scenario's repetitions. */
+export function scenarios(quick: boolean, reps?: number): Scenario[] {
+  const r = (full: number) => reps ?? (quick ? 1 : full);
+  const one = quick ? 20_000 : 200_000;
+  const slow = quick ? { n: 10, count: 200 } : { n: 20, count: 2_000 };
+  return [
+    { id: 'openai-one', title: `OpenAI: one stream of ${fmt(one)} deltas`, format: 'openai', mode: 'fast', n: one, count: 1, reps: r(5), memory: false },
+    {
+      id: 'openai-concurrent',
+      title: `OpenAI: ${fmt(quick ? 100 : 1_000)} concurrent streams of 200 deltas`,
+      format: 'openai',
+      mode: 'fast',
+      n: 200,
+      count: quick ? 100 : 1_000,
+      reps: r(5),
+      memory: false,
+    },
+    {
+      id: 'openai-slow',
+      title: `OpenAI: ${fmt(slow.count)} concurrent slow streams (1 delta / 50 ms, ${slow.n} deltas each)`,
+      format: 'openai',
+      mode: 'slow',
+      ...slow,
+      reps: r(3),
+      memory: true,
+    },
+    {
+      id: 'openai-real',
+      title: `OpenAI: one stream of ${fmt(quick ? 2_000 : 20_000)} deltas written 1–5 events at a time`,
+      format: 'openai',
+      mode: 'real',
+      n: quick ? 2_000 : 20_000,
+      count: 1,
+      reps: r(5),
+      memory: false,
+    },
+    { id: 'anthropic-one', title: `Anthropic: one stream of ${fmt(one)} deltas`, format: 'anthropic', mode: 'fast', n: one, count: 1, reps: r(5), memory: false },
+    {
+      id: 'anthropic-slow',
+      title: `Anthropic: ${fmt(slow.count)} concurrent slow streams (1 delta / 50 ms, ${slow.n} deltas each)`,
+      format: 'anthropic',
+      mode: 'slow',
+      ...slow,
+      reps: r(3),
+      memory: true,
+    },
+  ];
+}
+
+export const todos: readonly Todo[] = [
+  {
+    id: 'serve-proxy',
+    title: '`rxllm serve` proxying 200 concurrent clients (deltas/s, added latency per delta p50/p99)',
+    reason: 'TODO: `rxllm serve` does not exist yet; this scenario is not measured (nothing is faked).',
+  },
+];
+
+/** Which ratio a target bounds. */
+export type TargetMetric = 'cpu' | 'heapPerStream';
+
+/** A bound on one client's ratio to the raw SDK in one scenario (same run). */
+export interface Target {
+  readonly scenario: string;
+  readonly client: string;
+  readonly metric: TargetMetric;
+  readonly max: number;
+  readonly label: string;
+}
+
+export const targets: readonly Target[] = [
+  { scenario: 'openai-one', client: 'openai/rxllm', metric: 'cpu', max: 0.4, label: 'fromOpenAI → accumulate, one stream: CPU ≤ 0.40 × raw SDK' },
+  { scenario: 'openai-real', client: 'openai/rxllm', metric: 'cpu', max: 0.75, label: 'fromOpenAI → accumulate, realistic reads: CPU ≤ 0.75 × raw SDK' },
+  { scenario: 'openai-one', client: 'openai/rxllm-pipeline', metric: 'cpu', max: 0.5, label: 'full pipeline, one stream: CPU ≤ 0.50 × raw SDK' },
+  { scenario: 'openai-slow', client: 'openai/rxllm', metric: 'cpu', max: 1.0, label: 'fromOpenAI → accumulate, slow streams: CPU ≤ 1.0 × raw SDK' },
+  { scenario: 'openai-slow', client: 'openai/rxllm', metric: 'heapPerStream', max: 1.0, label: 'fromOpenAI → accumulate, slow streams: heap/stream ≤ raw SDK' },
+  { scenario: 'anthropic-one', client: 'anthropic/rxllm', metric: 'cpu', max: 0.8, label: 'fromAnthropic → accumulate, one stream: CPU ≤ 0.80 × raw SDK' },
+];
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
