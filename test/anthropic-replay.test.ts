@@ -4,15 +4,15 @@
  * (stall, drop, malformed, error event, HTTP errors), `stream: false`, cancellation.
  */
 import { Anthropic } from '@anthropic-ai/sdk';
-import { lastValueFrom, take, toArray, type Observable, type Subscription } from 'rxjs';
+import { lastValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta, Snapshot } from '../src/delta.ts';
 import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
-import { accumulate } from '../src/operators/accumulate.ts';
 import { fromAnthropic, type AnthropicMessageParams } from '../src/providers/anthropic/index.ts';
-import { startReplayServer, type ReplayServer, type Reply } from '../src/replay/server.ts';
+import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import { anthropicMessageFromEvents } from './support/anthropic-nonstream.ts';
-import { listCases, loadCase, type FixtureCase } from './support/fixtures.ts';
+import { listCases, loadCase, streamReply, type FixtureCase } from './support/fixtures.ts';
+import { run } from './support/runs.ts';
 
 const params: AnthropicMessageParams = {
   model: 'claude-sonnet-4-5',
@@ -28,21 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Subscribes with `accumulate()`; resolves with the last snapshot and the error, if any. */
-function run(source: Observable<Delta>): Promise<{ last: Snapshot | undefined; error: unknown; completed: boolean }> {
-  return new Promise((resolve) => {
-    let last: Snapshot | undefined;
-    source.pipe(accumulate()).subscribe({
-      next: (s) => (last = s),
-      error: (error) => resolve({ last, error, completed: false }),
-      complete: () => resolve({ last, error: undefined, completed: true }),
-    });
-  });
-}
 
-function streamReply(c: FixtureCase, extra: Partial<Extract<Reply, { format: string }>> = {}): Reply {
-  return c.parts ? { format: 'anthropic', parts: c.parts, ...extra } : { format: 'anthropic', events: c.events, ...extra };
-}
 
 function expectMatches(s: Snapshot | undefined, c: FixtureCase): void {
   expect(s).toBeDefined();
@@ -60,7 +46,7 @@ describe('fromAnthropic replaying every recorded stream', () => {
     for (const chunking of ['event', 'random', 'whole'] as const) {
       it(`${c.id} (${c.parts ? 'byte-exact' : 'from jsonl'}, ${chunking} chunks)`, async () => {
         server.reply(streamReply(c, { chunking, seed: 7 }));
-        const { last, error, completed } = await run(fromAnthropic(client, params));
+        const { snapshot: last, error, completed } = await run(fromAnthropic(client, params));
         expectMatches(last, c);
         if (c.expect.error === null) {
           expect(error).toBeUndefined();
@@ -78,7 +64,7 @@ describe('fromAnthropic replaying every recorded stream', () => {
     const c = loadCase('anthropic/thinking');
     for (let seed = 1; seed <= 8; seed++) {
       server.reply(streamReply(c, { chunking: 'random', seed }));
-      const { last, completed } = await run(fromAnthropic(client, params));
+      const { snapshot: last, completed } = await run(fromAnthropic(client, params));
       expect(completed).toBe(true);
       expectMatches(last, c);
       expect(last!.reasoningSignature).toMatch(/^EvMCCkYICxgCKkCHP2cSuEdcJK/);
@@ -186,8 +172,8 @@ describe('fromAnthropic under faults', () => {
   ] as const) {
     it(`HTTP ${status}: ProviderError ${code}, retryable ${retryable}`, async () => {
       server.reply(streamReply(text, { fault: { kind: 'http', status } }));
-      const { error, last } = await run(fromAnthropic(client, params));
-      expect(last).toBeUndefined();
+      const { error, snapshot: last } = await run(fromAnthropic(client, params));
+      expect(last.deltaCount).toBe(0);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ provider: 'anthropic', status, code, retryable, partial: undefined });
       expect((error as ProviderError).cause).toBeInstanceOf(Anthropic.APIError);
@@ -218,7 +204,7 @@ describe('fromAnthropic under faults', () => {
       await own.waitForRequests(1);
       await new Promise((r) => setTimeout(r, 20));
       controller.abort(reason);
-      const { error, last } = await result;
+      const { error, snapshot: last } = await result;
       expect(error).toBe(reason);
       expect(last?.text).toBe('Hello! I');
       await own.waitForSocketsClosed(100);
@@ -238,8 +224,8 @@ describe('fromAnthropic with stream: false', () => {
       const whole = await run(fromAnthropic(client, params, { stream: false }));
       expect(server.requests[before]!.body).toEqual({ ...params, stream: false });
       expect(whole.completed).toBe(true);
-      const { deltaCount: _a, toolCalls: callsA, ...restA } = streamed.last!;
-      const { deltaCount: _b, toolCalls: callsB, ...restB } = whole.last!;
+      const { deltaCount: _a, toolCalls: callsA, ...restA } = streamed.snapshot;
+      const { deltaCount: _b, toolCalls: callsB, ...restB } = whole.snapshot;
       expect(restB).toEqual(restA);
       // arguments arrive whole as compact JSON: the parsed args match, the text's spacing may not
       expect(callsB.map(({ argsText: _t, ...call }) => call)).toEqual(callsA.map(({ argsText: _t, ...call }) => call));

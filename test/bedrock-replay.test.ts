@@ -14,7 +14,8 @@ import { ConverseStreamMapper, metadataDelta } from '../src/providers/bedrock/co
 import { fromBedrock } from '../src/providers/bedrock/index.ts';
 import { type Fault, type ReplayServer, type Reply, startReplayServer } from '../src/replay/server.ts';
 import { converseResponseOf } from './support/bedrock-nonstream.ts';
-import { type FixtureCase, listCases, loadCase } from './support/fixtures.ts';
+import { type FixtureCase, listCases, loadCase, streamReply } from './support/fixtures.ts';
+import { run } from './support/runs.ts';
 
 const cases = listCases('bedrock');
 const textCase = loadCase('bedrock/text');
@@ -40,10 +41,6 @@ function inputOf(c: FixtureCase) {
   return { modelId: c.model, messages: [{ role: 'user' as const, content: [{ text: 'Hello' }] }] };
 }
 
-/** A stream reply of a case: its byte-exact parts when recorded, else its events encoded. */
-function replyOf(c: FixtureCase, extra: Partial<Extract<Reply, { format: unknown }>> = {}): Reply {
-  return { format: 'bedrock', ...(c.parts ? { parts: c.parts } : { events: c.events }), ...extra };
-}
 
 /** The deltas the pure mapper gives for recorded events (the first `count`, or all). */
 function mapped(c: FixtureCase, count = c.events.length): Delta[] {
@@ -59,18 +56,7 @@ function snapshotOf(deltas: readonly Delta[]): Snapshot {
   return builder.snapshot();
 }
 
-interface Run {
-  readonly deltas: Delta[];
-  readonly error?: unknown;
-}
 
-/** Subscribes and resolves when the source completes or errors. */
-function run(source: Observable<Delta>): Promise<Run> {
-  return new Promise((resolve) => {
-    const deltas: Delta[] = [];
-    source.subscribe({ next: (d) => deltas.push(d), error: (error: unknown) => resolve({ deltas, error }), complete: () => resolve({ deltas }) });
-  });
-}
 
 /** Subscribes and resolves once `n` deltas arrived, with the subscription and what ended it (if anything). */
 async function subscribeUntil(source: Observable<Delta>, n: number): Promise<{ sub: Subscription; deltas: Delta[]; ended: unknown[] }> {
@@ -133,7 +119,7 @@ describe('fromBedrock replays every recorded stream through the SDK', () => {
     ];
     for (const [transport, chunking, seed] of chunkings) {
       it(`${c.id} over ${transport}, ${chunking} writes${chunking === 'random' ? ` (seed ${seed})` : ''}`, async () => {
-        servers[transport].reply(replyOf(c, { chunking, seed }));
+        servers[transport].reply(streamReply(c, { chunking, seed }));
         const { deltas, error } = await run(fromBedrock(clients[transport], inputOf(c)));
         expect(error).toBeUndefined();
         expect(deltas).toEqual(mapped(c));
@@ -152,7 +138,7 @@ describe('fromBedrock replays every recorded stream through the SDK', () => {
 
   it('is cold: no request before subscribe, one per subscription', async () => {
     const server = servers.http2;
-    server.reply(replyOf(textCase));
+    server.reply(streamReply(textCase));
     const before = server.requests.length;
     const source = fromBedrock(clients.http2, inputOf(textCase));
     await new Promise((r) => setTimeout(r, 20));
@@ -168,7 +154,7 @@ describe('fromBedrock with stream: false (ConverseCommand)', () => {
   for (const c of cases) {
     it(`${c.id}: the same final snapshot as the streamed response`, async () => {
       const server = servers.http2;
-      server.reply(replyOf(c));
+      server.reply(streamReply(c));
       const streamed = await run(fromBedrock(clients.http2, inputOf(c)));
       server.reply({ kind: 'json', body: converseResponseOf(c.events) });
       const whole = await run(fromBedrock(clients.http2, inputOf(c), { stream: false }));
@@ -180,7 +166,7 @@ describe('fromBedrock with stream: false (ConverseCommand)', () => {
   }
 
   it('an HTTP error is a ProviderError', async () => {
-    servers.http2.reply(replyOf(textCase, { fault: { kind: 'http', status: 429 } }));
+    servers.http2.reply(streamReply(textCase, { fault: { kind: 'http', status: 429 } }));
     const { deltas, error } = await run(fromBedrock(clients.http2, inputOf(textCase), { stream: false }));
     expect(deltas).toEqual([]);
     expect(error).toBeInstanceOf(ProviderError);
@@ -191,7 +177,7 @@ describe('fromBedrock with stream: false (ConverseCommand)', () => {
 describe('fromBedrock under faults', () => {
   for (const transport of transports) {
     it(`${transport}: unsubscribing mid-stream closes the connection within 100 ms`, async () => {
-      const f = await fresh(transport, replyOf(textCase, { fault: { kind: 'stall', afterEvents: 5 } }));
+      const f = await fresh(transport, streamReply(textCase, { fault: { kind: 'stall', afterEvents: 5 } }));
       try {
         const { sub, deltas, ended } = await subscribeUntil(fromBedrock(f.client, inputOf(textCase)), 5);
         expect(f.server.openSockets()).toBeGreaterThan(0);
@@ -206,7 +192,7 @@ describe('fromBedrock under faults', () => {
     });
 
     it(`${transport}: unsubscribing before the first event closes the connection within 100 ms`, async () => {
-      const f = await fresh(transport, replyOf(textCase, { fault: { kind: 'stall', afterEvents: 0 } }));
+      const f = await fresh(transport, streamReply(textCase, { fault: { kind: 'stall', afterEvents: 0 } }));
       try {
         const ended: unknown[] = [];
         const sub = fromBedrock(f.client, inputOf(textCase)).subscribe({ error: (e: unknown) => ended.push(e), complete: () => ended.push('complete') });
@@ -220,7 +206,7 @@ describe('fromBedrock under faults', () => {
     });
 
     it(`${transport}: aborting options.signal mid-stream errors with the signal's reason and closes the connection`, async () => {
-      const f = await fresh(transport, replyOf(textCase, { fault: { kind: 'stall', afterEvents: 5 } }));
+      const f = await fresh(transport, streamReply(textCase, { fault: { kind: 'stall', afterEvents: 5 } }));
       try {
         const controller = new AbortController();
         const { ended } = await subscribeUntil(fromBedrock(f.client, inputOf(textCase), { signal: controller.signal }), 5);
@@ -235,7 +221,7 @@ describe('fromBedrock under faults', () => {
     });
 
     it(`${transport}: a connection dropped mid-stream is a StreamTruncatedError with the text so far`, async () => {
-      servers[transport].reply(replyOf(textCase, { fault: { kind: 'drop', afterEvents: 6 } }));
+      servers[transport].reply(streamReply(textCase, { fault: { kind: 'drop', afterEvents: 6 } }));
       const { deltas, error } = await run(fromBedrock(clients[transport], inputOf(textCase)));
       expect(error).toBeInstanceOf(StreamTruncatedError);
       const partial = (error as StreamTruncatedError).partial!;
@@ -245,7 +231,7 @@ describe('fromBedrock under faults', () => {
     });
 
     it(`${transport}: a malformed frame is a MalformedChunkError with the text so far`, async () => {
-      servers[transport].reply(replyOf(textCase, { fault: { kind: 'malformed', afterEvents: 4 } }));
+      servers[transport].reply(streamReply(textCase, { fault: { kind: 'malformed', afterEvents: 4 } }));
       const { error } = await run(fromBedrock(clients[transport], inputOf(textCase)));
       expect(error).toBeInstanceOf(MalformedChunkError);
       expect(error).toMatchObject({ provider: 'bedrock', line: expect.stringMatching(/checksum/) });
@@ -271,14 +257,14 @@ describe('fromBedrock under faults', () => {
   });
 
   it('http2: a drop after messageStop completes; only the usage is lost', async () => {
-    servers.http2.reply(replyOf(textCase, { fault: { kind: 'drop', afterEvents: textCase.events.length - 1 } }));
+    servers.http2.reply(streamReply(textCase, { fault: { kind: 'drop', afterEvents: textCase.events.length - 1 } }));
     const { deltas, error } = await run(fromBedrock(clients.http2, inputOf(textCase)));
     expect(error).toBeUndefined();
     expect(deltas.at(-1)).toEqual({ type: 'finish', reason: 'stop', raw: 'end_turn' });
   });
 
   it('a drop before the first event is typed too', async () => {
-    servers.http2.reply(replyOf(textCase, { fault: { kind: 'drop', afterEvents: 0 } }));
+    servers.http2.reply(streamReply(textCase, { fault: { kind: 'drop', afterEvents: 0 } }));
     const { deltas, error } = await run(fromBedrock(clients.http2, inputOf(textCase)));
     expect(deltas).toEqual([]);
     // the SDK reports "TimeoutError: http2 request did not get a response": a retryable failure
@@ -297,7 +283,7 @@ describe('fromBedrock under faults', () => {
   for (const [member, retryable] of exceptions) {
     it(`an exception event ${member} is a ProviderError (retryable ${retryable}) with the text so far`, async () => {
       const event = { [member]: { message: `${member} (replayed)` } };
-      servers.http2.reply(replyOf(textCase, { fault: { kind: 'error-event', afterEvents: 5, event } }));
+      servers.http2.reply(streamReply(textCase, { fault: { kind: 'error-event', afterEvents: 5, event } }));
       const { error } = await run(fromBedrock(clients.http2, inputOf(textCase)));
       expect(error).toBeInstanceOf(ProviderError);
       const code = member[0]!.toUpperCase() + member.slice(1);
@@ -308,7 +294,7 @@ describe('fromBedrock under faults', () => {
   }
 
   it('the default error event (modelStreamErrorException with originalStatusCode) keeps the status', async () => {
-    servers.http2.reply(replyOf(textCase, { fault: { kind: 'error-event', afterEvents: 3 } }));
+    servers.http2.reply(streamReply(textCase, { fault: { kind: 'error-event', afterEvents: 3 } }));
     const { error } = await run(fromBedrock(clients.http2, inputOf(textCase)));
     expect(error).toMatchObject({ code: 'ModelStreamErrorException', status: 500, retryable: true });
   });
@@ -322,7 +308,7 @@ describe('fromBedrock under faults', () => {
   for (const transport of transports) {
     for (const [status, code, retryable] of statuses) {
       it(`${transport}: HTTP ${status} is a ProviderError ${code} (retryable ${retryable})`, async () => {
-        servers[transport].reply(replyOf(textCase, { fault: { kind: 'http', status } as Fault }));
+        servers[transport].reply(streamReply(textCase, { fault: { kind: 'http', status } as Fault }));
         const { deltas, error } = await run(fromBedrock(clients[transport], inputOf(textCase)));
         expect(deltas).toEqual([]);
         expect(error).toBeInstanceOf(ProviderError);

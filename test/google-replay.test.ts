@@ -4,15 +4,15 @@
  * malformed, error chunk, HTTP errors), `stream: false`, cancellation.
  */
 import { GoogleGenAI, type GenerateContentParameters } from '@google/genai';
-import { lastValueFrom, take, toArray, type Observable, type Subscription } from 'rxjs';
+import { lastValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta, Snapshot } from '../src/delta.ts';
 import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
-import { accumulate } from '../src/operators/accumulate.ts';
 import { fromGoogle } from '../src/providers/google/index.ts';
-import { startReplayServer, type ReplayServer, type Reply } from '../src/replay/server.ts';
+import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import { geminiResponseFromEvents } from './support/gemini-nonstream.ts';
-import { listCases, loadCase, type FixtureCase } from './support/fixtures.ts';
+import { listCases, loadCase, streamReply, type FixtureCase } from './support/fixtures.ts';
+import { run } from './support/runs.ts';
 
 const params: GenerateContentParameters = {
   model: 'gemini-2.5-flash',
@@ -28,21 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Subscribes with `accumulate()`; resolves with the last snapshot and the error, if any. */
-function run(source: Observable<Delta>): Promise<{ last: Snapshot | undefined; error: unknown; completed: boolean }> {
-  return new Promise((resolve) => {
-    let last: Snapshot | undefined;
-    source.pipe(accumulate()).subscribe({
-      next: (s) => (last = s),
-      error: (error) => resolve({ last, error, completed: false }),
-      complete: () => resolve({ last, error: undefined, completed: true }),
-    });
-  });
-}
 
-function streamReply(c: FixtureCase, extra: Partial<Extract<Reply, { format: string }>> = {}): Reply {
-  return c.parts ? { format: 'gemini', parts: c.parts, ...extra } : { format: 'gemini', events: c.events, ...extra };
-}
 
 function expectMatches(s: Snapshot | undefined, c: FixtureCase): void {
   expect(s).toBeDefined();
@@ -60,7 +46,7 @@ describe('fromGoogle replaying every recorded stream', () => {
     for (const chunking of ['event', 'random', 'whole'] as const) {
       it(`${c.id} (${c.parts ? 'byte-exact' : 'from jsonl'}, ${chunking} chunks)`, async () => {
         server.reply(streamReply(c, { chunking, seed: 11 }));
-        const { last, error, completed } = await run(fromGoogle(ai, params));
+        const { snapshot: last, error, completed } = await run(fromGoogle(ai, params));
         expect(error).toBeUndefined();
         expect(completed).toBe(true);
         expectMatches(last, c);
@@ -72,7 +58,7 @@ describe('fromGoogle replaying every recorded stream', () => {
     const c = loadCase('gemini/thought');
     for (let seed = 1; seed <= 8; seed++) {
       server.reply(streamReply(c, { chunking: 'random', seed }));
-      const { last, completed } = await run(fromGoogle(ai, params));
+      const { snapshot: last, completed } = await run(fromGoogle(ai, params));
       expect(completed).toBe(true);
       expectMatches(last, c);
       expect(last!.reasoningSignature).toMatch(/^CiIB0e2Kb6Syj1a961Ef/);
@@ -177,8 +163,8 @@ describe('fromGoogle under faults', () => {
   ] as const) {
     it(`HTTP ${status}: ProviderError ${code}, retryable ${retryable}`, async () => {
       server.reply(streamReply(counting, { fault: { kind: 'http', status } }));
-      const { error, last } = await run(fromGoogle(ai, params));
-      expect(last).toBeUndefined();
+      const { error, snapshot: last } = await run(fromGoogle(ai, params));
+      expect(last.deltaCount).toBe(0);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ provider: 'google', status, code, retryable, partial: undefined });
       expect((error as ProviderError).cause).toMatchObject({ name: 'ApiError', status });
@@ -203,7 +189,7 @@ describe('fromGoogle under faults', () => {
       await own.waitForRequests(1);
       await new Promise((r) => setTimeout(r, 20));
       controller.abort(reason);
-      const { error, last } = await result;
+      const { error, snapshot: last } = await result;
       expect(error).toBe(reason);
       expect(last?.text).toBe('1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n1');
       await own.waitForSocketsClosed(100);
@@ -242,8 +228,8 @@ describe('fromGoogle with stream: false', () => {
       expect(server.requests[before]!.path).toBe('/v1/models/gemini-2.5-flash:generateContent');
       expect(server.requests[before]!.body.contents).toEqual([{ role: 'user', parts: [{ text: 'Count to 30' }] }]);
       expect(whole.completed).toBe(true);
-      const { deltaCount: _a, ...restA } = streamed.last!;
-      const { deltaCount: _b, ...restB } = whole.last!;
+      const { deltaCount: _a, ...restA } = streamed.snapshot;
+      const { deltaCount: _b, ...restB } = whole.snapshot;
       expect(restB).toEqual(restA);
     });
   }

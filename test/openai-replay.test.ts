@@ -4,17 +4,16 @@
  * path, and the faults (stall, drop, malformed chunk, HTTP errors, error events).
  */
 import OpenAI from 'openai';
-import type { Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta, Snapshot } from '../src/delta.ts';
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../src/errors.ts';
-import { SnapshotBuilder } from '../src/internal/snapshot-builder.ts';
 import { fromOpenAI, fromOpenAIResponses } from '../src/providers/openai/index.ts';
-import { startReplayServer, type Reply, type ReplayServer } from '../src/replay/server.ts';
+import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import type { WireEvent } from '../src/replay/wire.ts';
-import { listCases, loadCase, type FixtureCase } from './support/fixtures.ts';
+import { listCases, loadCase, streamReply, type FixtureCase } from './support/fixtures.ts';
 import { callsOf } from './support/openai-events.ts';
 import { chatCompletionFromEvents, responseFromEvents } from './support/openai-nonstream.ts';
+import { run, type Run } from './support/runs.ts';
 
 const chatCases = listCases('openai-chat', 'openai-compatible');
 const responsesCases = listCases('openai-responses');
@@ -31,33 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** What one subscription gave: every delta, the final snapshot, and the error if it failed. */
-interface Run {
-  readonly deltas: Delta[];
-  readonly snapshot: Snapshot;
-  readonly error: unknown;
-  readonly completed: boolean;
-}
 
-function run(source: Observable<Delta>): Promise<Run> {
-  return new Promise((resolve) => {
-    const deltas: Delta[] = [];
-    const builder = new SnapshotBuilder();
-    source.subscribe({
-      next(d) {
-        deltas.push(d);
-        builder.apply(d);
-      },
-      error: (error: unknown) => resolve({ deltas, snapshot: builder.snapshot(), error, completed: false }),
-      complete: () => resolve({ deltas, snapshot: builder.snapshot(), error: undefined, completed: true }),
-    });
-  });
-}
 
-/** The stream reply of a case: its byte-exact parts when recorded, else its events. */
-function streamOf(c: FixtureCase, extra: Partial<Extract<Reply, { format: unknown }>> = {}): Reply {
-  return c.parts ? { format: c.format, parts: c.parts, ...extra } : { format: c.format, events: c.events, ...extra };
-}
 
 /** Checks a run against index.json's `expect` for the case. */
 function expectMatches(c: FixtureCase, r: Run): void {
@@ -89,7 +63,7 @@ function chatTextOf(events: readonly WireEvent[], n: number): string {
 describe('fromOpenAI replaying recorded streams', () => {
   for (const c of chatCases) {
     it(`${c.id}: ${c.parts ? 'byte-exact' : 'from events'}`, async () => {
-      server.reply(streamOf(c));
+      server.reply(streamReply(c));
       expectMatches(c, await run(fromOpenAI(client, chatParams)));
       const request = server.requests.at(-1)!;
       expect(request.path).toBe('/v1/chat/completions');
@@ -98,7 +72,7 @@ describe('fromOpenAI replaying recorded streams', () => {
 
     it(`${c.id}: re-chunked at random byte boundaries`, async () => {
       for (const seed of seeds) {
-        server.reply(streamOf(c, { chunking: 'random', seed }));
+        server.reply(streamReply(c, { chunking: 'random', seed }));
         expectMatches(c, await run(fromOpenAI(client, chatParams)));
       }
     });
@@ -106,7 +80,7 @@ describe('fromOpenAI replaying recorded streams', () => {
 
   it('groq error event: ProviderError with status 400, the partial reasoning, the payload as cause', async () => {
     const c = loadCase('openai-compatible/groq-reasoning-error-event');
-    server.reply(streamOf(c));
+    server.reply(streamReply(c));
     const { error } = await run(fromOpenAI(client, chatParams));
     expect(error).toMatchObject({ provider: 'openai', status: 400, code: 'tool_use_failed', retryable: false });
     expect((error as ProviderError).partial!.reasoning).toBe(c.expect.reasoning);
@@ -115,7 +89,7 @@ describe('fromOpenAI replaying recorded streams', () => {
 
   it('multiple-choices: choiceIndex selects the choice', async () => {
     const c = loadCase('openai-chat/multiple-choices');
-    server.reply(streamOf(c));
+    server.reply(streamReply(c));
     expect((await run(fromOpenAI(client, chatParams, { choiceIndex: 1 }))).snapshot.text).toBe(c.expect.choiceTexts![1]);
   });
 });
@@ -123,7 +97,7 @@ describe('fromOpenAI replaying recorded streams', () => {
 describe('fromOpenAIResponses replaying recorded streams', () => {
   for (const c of responsesCases) {
     it(`${c.id}: ${c.parts ? 'byte-exact' : 'from events'}`, async () => {
-      server.reply(streamOf(c));
+      server.reply(streamReply(c));
       expectMatches(c, await run(fromOpenAIResponses(client, responsesParams)));
       const request = server.requests.at(-1)!;
       expect(request.path).toBe('/v1/responses');
@@ -132,7 +106,7 @@ describe('fromOpenAIResponses replaying recorded streams', () => {
 
     it(`${c.id}: re-chunked at random byte boundaries`, async () => {
       for (const seed of seeds) {
-        server.reply(streamOf(c, { chunking: 'random', seed }));
+        server.reply(streamReply(c, { chunking: 'random', seed }));
         expectMatches(c, await run(fromOpenAIResponses(client, responsesParams)));
       }
     });
@@ -147,7 +121,7 @@ function final(s: Snapshot) {
 describe('stream: false', () => {
   for (const c of chatCases.filter((c) => c.expect.error === null)) {
     it(`fromOpenAI ${c.id}: the same final snapshot as streamed`, async () => {
-      server.reply(streamOf(c));
+      server.reply(streamReply(c));
       const streamed = await run(fromOpenAI(client, chatParams));
       server.reply({ kind: 'json', body: chatCompletionFromEvents(c.events) });
       const whole = await run(fromOpenAI(client, chatParams, { stream: false }));
@@ -159,7 +133,7 @@ describe('stream: false', () => {
 
   for (const c of responsesCases.filter((c) => c.expect.error === null)) {
     it(`fromOpenAIResponses ${c.id}: the same final snapshot as streamed`, async () => {
-      server.reply(streamOf(c));
+      server.reply(streamReply(c));
       const streamed = await run(fromOpenAIResponses(client, responsesParams));
       server.reply({ kind: 'json', body: responseFromEvents(c.events) });
       const whole = await run(fromOpenAIResponses(client, responsesParams, { stream: false }));
@@ -289,7 +263,7 @@ describe('faults', () => {
 describe('cold, one request per subscription, aborts', () => {
   it('sends nothing before subscribe; two subscriptions send two requests', async () => {
     const c = loadCase('openai-chat/length');
-    server.reply(streamOf(c));
+    server.reply(streamReply(c));
     const before = server.requests.length;
     const source = fromOpenAI(client, chatParams);
     fromOpenAIResponses(client, responsesParams);

@@ -4,7 +4,6 @@
  * the operators release (so abort) the HTTP requests they drop: the server sees the socket close.
  */
 import OpenAI from 'openai';
-import { type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delta } from '../src/delta.ts';
 import { IdleTimeoutError, ProviderError } from '../src/errors.ts';
@@ -16,6 +15,7 @@ import { fromOpenAI } from '../src/providers/openai/index.ts';
 import { startReplayServer, type Reply, type ReplayServer } from '../src/replay/server.ts';
 import { loadCase } from './support/fixtures.ts';
 import { chatCompletionFromEvents } from './support/openai-nonstream.ts';
+import { run } from './support/runs.ts';
 
 const textCase = loadCase('openai-chat/text');
 const params = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -31,17 +31,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** Every delta of one subscription, and its error (undefined when it completed). */
-function run(source: Observable<Delta>): Promise<{ deltas: Delta[]; error: unknown }> {
-  return new Promise((resolve) => {
-    const deltas: Delta[] = [];
-    source.subscribe({
-      next: (d) => deltas.push(d),
-      error: (error: unknown) => resolve({ deltas, error }),
-      complete: () => resolve({ deltas, error: undefined }),
-    });
-  });
-}
 
 function textOf(deltas: readonly Delta[]): string {
   return deltas.map((d) => (d.type === 'text' ? d.text : '')).join('');

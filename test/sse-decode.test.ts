@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { from, lastValueFrom, type Observable, take, toArray } from 'rxjs';
+import { from, lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta } from '../src/delta.ts';
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../src/errors.ts';
@@ -15,6 +15,7 @@ import { fromSSE, toChatCompletionChunks, toServerSentEvents } from '../src/sse/
 import { finishDelta, metadataDelta, reasoningDelta, textDelta, toolCallArgs, toolCallEnd, toolCallStart, usageDelta } from '../src/testing/index.ts';
 import { listCases, loadCase } from './support/fixtures.ts';
 import { accumulateAll, callsOf, runMapper, sseEvents } from './support/openai-events.ts';
+import { run } from './support/runs.ts';
 
 let server: ReplayServer;
 beforeAll(async () => {
@@ -25,13 +26,6 @@ afterAll(() => server.close());
 const post = (signal?: AbortSignal) =>
   fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: signal ?? null });
 
-/** Runs a source to its end: the deltas and the error, if any. */
-function run(source: Observable<Delta>): Promise<{ deltas: Delta[]; error: unknown }> {
-  const deltas: Delta[] = [];
-  return new Promise((resolve) =>
-    source.subscribe({ next: (d) => deltas.push(d), error: (error) => resolve({ deltas, error }), complete: () => resolve({ deltas, error: undefined }) }),
-  );
-}
 
 async function until(ok: () => boolean, timeoutMs = 2_000): Promise<void> {
   const start = Date.now();

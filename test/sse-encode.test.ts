@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Delta } from '../src/delta.ts';
 import { IdleTimeoutError, ProviderError } from '../src/errors.ts';
 import { ChatStreamMapper } from '../src/providers/openai/chat-mapping.ts';
-import { sseResponse, toSSEResponse, type ToSSEResponseOptions } from '../src/sse/index.ts';
+import { sseResponse, toSSEResponse } from '../src/sse/index.ts';
 import { finishDelta, metadataDelta, textDelta } from '../src/testing/index.ts';
 import { listCases } from './support/fixtures.ts';
 import { runMapper, sseEvents } from './support/openai-events.ts';

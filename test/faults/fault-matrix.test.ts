@@ -163,7 +163,7 @@ describe.concurrent.each(providers)('$name', (entry) => {
         expect(snapshotOf(deltas)).toMatchObject({ text: c.expect.text, reasoning: c.expect.reasoning, finishRaw: c.expect.finishReason });
         // and the same through concatMap with a delay per delta
         const delayed = await run(source.pipe(concatMap((d) => of(d).pipe(delay(1)))));
-        expect(delayed).toEqual({ deltas: expected, error: undefined, completed: true });
+        expect(delayed).toEqual({ deltas: expected, snapshot: snapshotOf(expected), error: undefined, completed: true });
         expect(server.requests.length - requests).toBe(2);
         break;
       }

@@ -18,7 +18,7 @@ import { ConverseStreamMapper, metadataDelta } from '../../src/providers/bedrock
 import { fromBedrock } from '../../src/providers/bedrock/index.ts';
 import { fromGoogle, GeminiChunkMapper } from '../../src/providers/google/index.ts';
 import { ChatStreamMapper, fromOpenAI, fromOpenAIResponses, ResponsesStreamMapper } from '../../src/providers/openai/index.ts';
-import { startReplayServer, type Fault, type Reply, type ReplayServer } from '../../src/replay/server.ts';
+import { startReplayServer, type ReplayServer } from '../../src/replay/server.ts';
 import type { WireFormat } from '../../src/replay/wire.ts';
 import { anthropicMessageFromEvents } from './anthropic-nonstream.ts';
 import { converseResponseOf } from './bedrock-nonstream.ts';
@@ -254,10 +254,7 @@ export async function serve(entry: ProviderEntry, apiKey?: string): Promise<{ se
   };
 }
 
-/** The stream reply of `c`: its byte-exact parts when recorded, else its events; with a fault and chunking if given. */
-export function streamReply(c: FixtureCase, extra: { fault?: Fault; chunking?: 'event' | 'random' | 'whole'; seed?: number; delayMs?: number } = {}): Reply {
-  return c.parts ? { format: c.format, parts: c.parts, ...extra } : { format: c.format, events: c.events, ...extra };
-}
+export { streamReply } from './fixtures.ts';
 
 /**
  * rxllm's finish reason for a fixture's raw expected finish (index.json `expect.finishReason`),

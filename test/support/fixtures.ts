@@ -4,6 +4,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Reply } from '../../src/replay/server.ts';
 import { splitBody, type WireEvent, type WireFormat } from '../../src/replay/wire.ts';
 
 const root = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -71,4 +72,9 @@ export function loadCase(id: string): FixtureCase {
 /** Every case, or those of the given fixture folders (`openai-chat`, `openai-compatible`, …). */
 export function listCases(...folders: string[]): FixtureCase[] {
   return index.cases.filter((c) => folders.length === 0 || folders.includes(c.provider)).map((c) => loadCase(c.id));
+}
+
+/** The stream reply of `c`: its byte-exact parts when recorded, else its events; with a fault, chunking, pace if given. */
+export function streamReply(c: FixtureCase, extra: Partial<Extract<Reply, { format: unknown }>> = {}): Reply {
+  return c.parts ? { format: c.format, parts: c.parts, ...extra } : { format: c.format, events: c.events, ...extra };
 }

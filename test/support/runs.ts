@@ -14,9 +14,11 @@ export function snapshotOf(deltas: readonly Delta[]): Snapshot | undefined {
   return builder.snapshot();
 }
 
-/** What one subscription gave: every delta, and how it ended. */
+/** What one subscription gave: every delta, the snapshot they make, and how it ended. */
 export interface Run {
   readonly deltas: Delta[];
+  /** What `accumulate()` ends with (an empty snapshot when no delta arrived). */
+  readonly snapshot: Snapshot;
   readonly error: unknown;
   readonly completed: boolean;
 }
@@ -25,10 +27,14 @@ export interface Run {
 export function run(source: Observable<Delta>): Promise<Run> {
   return new Promise((resolve) => {
     const deltas: Delta[] = [];
+    const builder = new SnapshotBuilder();
     source.subscribe({
-      next: (d) => deltas.push(d),
-      error: (error: unknown) => resolve({ deltas, error, completed: false }),
-      complete: () => resolve({ deltas, error: undefined, completed: true }),
+      next(d) {
+        deltas.push(d);
+        builder.apply(d);
+      },
+      error: (error: unknown) => resolve({ deltas, snapshot: builder.snapshot(), error, completed: false }),
+      complete: () => resolve({ deltas, snapshot: builder.snapshot(), error: undefined, completed: true }),
     });
   });
 }
