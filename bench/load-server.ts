@@ -11,13 +11,19 @@
  *   time), so a client reads about one write at a time, as it reads real providers;
  * - `slow`: the head at once; then, once all `streams` are connected, one text delta per 50 ms
  *   per stream (streams spread over ten 5 ms slots), pausing at half of the deltas until
- *   `POST /resume` (the client's cue that it sampled its memory with every stream open).
+ *   `POST /resume` (the client's cue that it sampled its memory with every stream open);
+ * - `paced` (the `rxllm serve` scenario): like `slow` without the pause, one delta per
+ *   `PACED_PERIOD_MS`, each stamped with its send time (`bench/paced.ts`).
+ *
+ * `POST /shape-in-body/v1/chat/completions` reads the stream path from the JSON body's
+ * `metadata.stream_path` instead (for `rxllm serve`, whose upstream base URL is fixed).
  *
  * Run: `node bench/load-server.ts`; prints `{"port":N}` on stdout once listening and exits when
  * its stdin closes (the parent, `bench/run.ts`, went away).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { encodeStream, type Format, type WriteMode } from './wire.ts';
+import { writePaced } from './paced.ts';
+import { encodeStream, type Format, SHAPE_IN_BODY_PATH, type WriteMode } from './wire.ts';
 
 const FAST_WRITE_BYTES = 64 * 1024;
 /**
@@ -209,17 +215,42 @@ function isFormat(value: string | undefined): value is Format {
 }
 
 function isMode(value: string | undefined): value is WriteMode {
-  return value === 'fast' || value === 'real' || value === 'slow';
+  return value === 'fast' || value === 'real' || value === 'slow' || value === 'paced';
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === 'POST' && req.url === `${SHAPE_IN_BODY_PATH}${ENDPOINT.openai}`) {
+    readStreamPath(req).then(
+      (path) => respond(req, res, `${path}${ENDPOINT.openai}`),
+      (err: unknown) => notFound(req, res, String(err)),
+    );
+    return;
+  }
   req.resume();
   if (req.method === 'POST' && req.url === '/resume') {
     resumeSlow();
     res.writeHead(204).end();
     return;
   }
-  const [, format, size, mode, streams, ...rest] = (req.url ?? '').split('?')[0]!.split('/');
+  respond(req, res, (req.url ?? '').split('?')[0]!);
+}
+
+/** The `metadata.stream_path` of a JSON request body (see `SHAPE_IN_BODY_PATH`). */
+async function readStreamPath(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req.setEncoding('utf8')) body += chunk as string;
+  const path = (JSON.parse(body) as { metadata?: { stream_path?: unknown } }).metadata?.stream_path;
+  if (typeof path !== 'string') throw new Error('the body has no metadata.stream_path');
+  return path;
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse, why: string): void {
+  res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}: ${why}` } }));
+}
+
+/** Answers a stream request whose shape is in `path` (see `streamPath`), or 404. */
+function respond(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const [, format, size, mode, streams, ...rest] = path.split('/');
   const n = Number(size);
   const group = Number(streams);
   if (
@@ -230,7 +261,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     !(Number.isSafeInteger(group) && group >= 1) ||
     `/${rest.join('/')}` !== ENDPOINT[format]
   ) {
-    res.writeHead(404, { 'content-type': 'application/json' }).end(`{"error":{"message":"no route ${req.method} ${req.url}"}}`);
+    notFound(req, res, path);
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_bench' });
@@ -243,6 +274,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       return;
     case 'slow':
       writeSlow(res, format, n, group);
+      return;
+    case 'paced':
+      writePaced(res, format, n, group);
       return;
   }
 }

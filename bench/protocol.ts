@@ -1,6 +1,7 @@
 /**
- * What `bench/run.ts` asks of one measured child process (`bench/child.ts`) and what the child
- * answers: one JSON line on stdout, prefixed with {@link RESULT_PREFIX}.
+ * What `bench/run.ts` asks of one measured child process (`bench/child.ts`, or
+ * `bench/serve-proxy.ts` for the `rxllm serve` scenario) and what the child answers: one JSON
+ * line on stdout, prefixed with {@link RESULT_PREFIX}.
  */
 import type { Format, WriteMode } from './wire.ts';
 
@@ -41,14 +42,73 @@ export interface RunMetrics {
   readonly windowUs: readonly [number, number];
 }
 
+/** A child's answer when it could not measure. */
+export interface Failure {
+  readonly ok: false;
+  /** `create`: the client could not be built (its library or rxllm source is missing); `run`: it failed or gave the wrong text. */
+  readonly phase: 'create' | 'run';
+  readonly error: string;
+}
+
 /** The child's answer. */
-export type RunResult =
-  | ({ readonly ok: true } & RunMetrics)
-  | {
-      readonly ok: false;
-      /** `create`: the client could not be built (its library or rxllm source is missing); `run`: it failed or gave the wrong text. */
-      readonly phase: 'create' | 'run';
-      readonly error: string;
-    };
+export type RunResult = ({ readonly ok: true } & RunMetrics) | Failure;
+
+/**
+ * One run of the `rxllm serve` scenario (`bench/serve-proxy.ts`): `rxllm serve --provider openai`
+ * in its own process in front of the load server, `streams` concurrent clients on it, compared
+ * with `streams` clients reading the load server directly.
+ */
+export interface ServeRunSpec {
+  /** The load server's origin, `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** Concurrent client streams. */
+  readonly streams: number;
+  /** Deltas per stream of the throughput phase (the load server writes as fast as it is read). */
+  readonly fastDeltas: number;
+  /** Deltas per stream of the latency phase (one per `PACED_PERIOD_MS`, stamped with its send time). */
+  readonly pacedDeltas: number;
+  /** Deltas of the warm-up stream read directly and through serve before measuring. */
+  readonly warmup: number;
+  /** Read the throughput phase through serve first, then directly, and ask serve first in the latency phase (alternated between runs). */
+  readonly serveFirst: boolean;
+  /** Run the serve process with `--cpu-prof`, writing `<dir>/<name>.cpuprofile` when it exits. */
+  readonly profile?: { readonly dir: string; readonly name: string };
+  /** The run gives up after this many ms. */
+  readonly timeoutMs: number;
+}
+
+/** Per-delta latency (the client's read − the load server's write) over every delta of one path's paced streams. */
+export interface LatencyMetrics {
+  /** Median, in µs. */
+  readonly p50Us: number;
+  /** 99th percentile, in µs. */
+  readonly p99Us: number;
+}
+
+/** The measurements of one `rxllm serve` run. Serve's CPU is user + system time of its process, read from `/proc` (absent elsewhere). */
+export interface ServeRunMetrics {
+  /** Deltas of one phase, all streams together. */
+  readonly fastDeltas: number;
+  /** Throughput phase, wall time from the first request to the last stream's end, in ms: directly and through serve. */
+  readonly fastDirectWallMs: number;
+  readonly fastServeWallMs: number;
+  /** Serve's CPU during the throughput phase through it, in ms. */
+  readonly fastServeCpuMs?: number;
+  /** Deltas of the latency phase on each path (the phase reads both paths at once). */
+  readonly pacedDeltas: number;
+  /** Latency phase, wall time from the first request to the last stream's end, in ms. */
+  readonly pacedWallMs: number;
+  readonly pacedDirect: LatencyMetrics;
+  readonly pacedServe: LatencyMetrics;
+  /** Serve's CPU during the latency phase through it, in ms. */
+  readonly pacedServeCpuMs?: number;
+  /** Serve's peak resident set size over its whole life, in MB. */
+  readonly servePeakRssMB?: number;
+  /** From the first measured phase's start to the last one's end on the monotonic clock, in µs (for a profile of serve). */
+  readonly windowUs: readonly [number, number];
+}
+
+/** The answer of a `bench/serve-proxy.ts` run. */
+export type ServeRunResult = ({ readonly ok: true } & ServeRunMetrics) | Failure;
 
 export const RESULT_PREFIX = '@@bench-result ';

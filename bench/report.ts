@@ -1,9 +1,10 @@
 /**
  * Turns the runs into per scenario × client records (medians, ratios to the raw SDK), renders
- * them as Markdown tables with the targets' PASS/MISS, and describes the machine.
+ * them as Markdown tables with the targets' PASS/MISS, describes the machine, and adds a run's
+ * report to `bench/RESULTS.md`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import type { ClientSpec } from './clients/client.ts';
@@ -101,10 +102,12 @@ export function evaluate(targets: readonly Target[], records: readonly ResultRec
   });
 }
 
-const num = (value: number | undefined, digits = 0): string =>
+/** A number with thousands separators and `digits` decimals; `–` for none. */
+export const num = (value: number | undefined, digits = 0): string =>
   value === undefined ? '–' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-const rate = (perSec: number): string => (perSec >= 1e6 ? `${num(perSec / 1e6, 2)} M` : `${num(perSec / 1e3, 0)} k`);
+/** A rate per second in thousands or millions: `437 k`, `1.20 M`. */
+export const rate = (perSec: number): string => (perSec >= 1e6 ? `${num(perSec / 1e6, 2)} M` : `${num(perSec / 1e3, 0)} k`);
 
 function statusText(record: ResultRecord): string {
   const why = record.errors[0] ?? '';
@@ -161,7 +164,9 @@ export function targetTable(results: readonly TargetResult[]): string {
   return lines.join('\n');
 }
 
+/** The scenarios not measured yet; empty when there are none. */
 export function todoTable(todos: readonly Todo[]): string {
+  if (todos.length === 0) return '';
   return ['### Not measured yet', '', ...todos.map((t) => `- ${t.title}: ${t.reason}`)].join('\n');
 }
 
@@ -211,4 +216,35 @@ export function machineText(m: Machine): string {
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
   return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM; ${m.os}; Node ${m.node}; rxllm at ${m.commit}.\nPackages: ${packages}.`;
+}
+
+const RESULTS_HEADER = `# rxllm benchmark results
+
+Written by \`npm run bench\` (\`bench/run.ts\`), newest run first. Each client reads the same bytes from
+a load server running in its own process (\`bench/load-server.ts\`: OpenAI or Anthropic SSE, N text
+deltas of 4 characters, then usage and the terminal event) and must rebuild the exact text. Each run
+of each client is a separate child process measured alone (\`bench/child.ts\`): CPU is that process's
+user + system time (all its threads) from its first request to its last stream's end, after one
+warm-up stream; peak RSS is the process's maximum. Slow streams all start together once every
+stream is connected and pause at half of their deltas: heap/stream and RSS/stream are sampled
+there after a full GC, above the idle baseline, with every stream open. Ratios ("× raw") divide
+by the raw SDK for-await loop in the same scenario of the same run. The \`rxllm serve\` scenario
+(\`bench/serve-proxy.ts\`) runs the command in its own process between the load server and one client
+process; its table says what it measures.
+
+<!-- runs: newest first -->
+`;
+
+/** Adds a run's report to `bench/RESULTS.md` at `path`, newest first (creating the file with its header). */
+export function appendResults(path: string, report: string): void {
+  let existing = RESULTS_HEADER;
+  try {
+    existing = readFileSync(path, 'utf8');
+  } catch {
+    // first run
+  }
+  const marker = '<!-- runs: newest first -->\n';
+  const at = existing.indexOf(marker);
+  const next = at === -1 ? `${RESULTS_HEADER}\n${report}\n` : `${existing.slice(0, at + marker.length)}\n${report}\n${existing.slice(at + marker.length)}`;
+  writeFileSync(path, next);
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: rxllm against the raw SDKs, the fetch + eventsource-parser floor, the Vercel
- * AI SDK and LangChain.js, on the same bytes from a load server in its own process.
+ * AI SDK and LangChain.js, on the same bytes from a load server in its own process; then
+ * `rxllm serve` in front of that load server (`bench/serve-proxy.ts`).
  *
  * Each run of each client is its own child process (`bench/child.ts`), measured alone; every
  * client runs `reps` times per scenario, in alternating order (forward, then reversed). Prints
@@ -12,9 +13,10 @@
  * Flags:
  *   --quick            small sizes, one run each: a smoke run for CI (about a minute); writes nothing
  *   --reps N           runs per client in every scenario
- *   --only a,b         only these scenario ids (see bench/scenarios.ts)
+ *   --only a,b         only these scenario ids (see bench/scenarios.ts; `serve-proxy` is rxllm serve's)
  *   --clients a,b      only clients whose id contains one of these (the raw SDK always runs)
  *   --cpu-prof         children write V8 CPU profiles to $TMPDIR/rxllm-bench-profiles/<scenario>/<client>.<run>.cpuprofile
+ *                      (for serve-proxy: the serve process, serve.<run>.cpuprofile)
  *                      (use with --only/--clients; summarize with `node bench/profile-summary.ts <file>`)
  *   --write            write results even for a quick or filtered run
  *
@@ -22,16 +24,17 @@
  * yet are reported, not failed); a MISS does not change the exit code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { clients as allClients } from './clients/index.ts';
 import type { ClientSpec } from './clients/client.ts';
-import { RESULT_PREFIX, type RunResult, type RunSpec } from './protocol.ts';
-import { evaluate, machine, machineText, type ResultRecord, summarize, table, targetTable, todoTable } from './report.ts';
-import { type Scenario, scenarios, targets, todos, WARMUP_DELTAS } from './scenarios.ts';
+import { type Failure, RESULT_PREFIX, type RunResult, type RunSpec, type ServeRunResult, type ServeRunSpec } from './protocol.ts';
+import { appendResults, evaluate, machine, machineText, type ResultRecord, summarize, table, targetTable, todoTable } from './report.ts';
+import { type Scenario, SERVE_SCENARIO_ID, type ServeScenario, scenarios, serveScenario, targets, todos, WARMUP_DELTAS } from './scenarios.ts';
+import { type ServeRecord, serveTable, summarizeServe } from './serve-report.ts';
 
 const BENCH = import.meta.dirname;
 const ROOT = join(BENCH, '..');
@@ -82,23 +85,27 @@ interface ProfileTarget {
   readonly name: string;
 }
 
-/** Runs one measured child and resolves with its result (a failure result if it died or timed out). */
+/** Runs one measured client child and resolves with its result (a failure result if it died or timed out). */
 function runChild(spec: RunSpec, profile: ProfileTarget | undefined): Promise<RunResult> {
   const args = ['--expose-gc'];
   if (profile !== undefined) args.push('--cpu-prof', `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}.cpuprofile`);
-  args.push(join(BENCH, 'child.ts'), JSON.stringify(spec));
+  return runProcess<RunResult>([...args, join(BENCH, 'child.ts'), JSON.stringify(spec)], spec.timeoutMs);
+}
+
+/** Runs `node <args>` and resolves with the result line it prints (a failure if it died or timed out without one). */
+function runProcess<R>(args: readonly string[], timeoutMs: number): Promise<R | Failure> {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
-  const killer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs + 5_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 10_000);
   return new Promise((resolve) => {
     child.once('close', (code, signal) => {
       clearTimeout(killer);
       const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (line !== undefined) {
-        resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);
+        resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as R);
         return;
       }
       const why = signal === null ? `exited with code ${code}` : `killed by ${signal}`;
@@ -158,21 +165,77 @@ async function runScenario(scenario: Scenario, origin: string, deadline: number,
   return { records: summarize(scenario, clients, results, unavailable), failed, skipped };
 }
 
+/** The most a serve run may take (it takes about 10 s). */
+const SERVE_RUN_TIMEOUT_MS = 60_000;
+
+function describeServeRun(result: ServeRunResult): string {
+  if (!result.ok) return `${result.phase === 'create' ? 'unavailable' : 'FAILED'}: ${result.error}`;
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  const fast = Math.round(result.fastDeltas / result.fastServeWallMs);
+  return (
+    `through serve ${fast} k deltas/s, latency p50 ${ms(result.pacedServe.p50Us)} ms / p99 ${ms(result.pacedServe.p99Us)} ms ` +
+    `(direct ${ms(result.pacedDirect.p50Us)} / ${ms(result.pacedDirect.p99Us)}), serve CPU ${result.fastServeCpuMs ?? '–'} + ${result.pacedServeCpuMs ?? '–'} ms`
+  );
+}
+
+/** Runs the `rxllm serve` scenario `reps` times, each run its own serve and client processes, reading serve or the load server first by turns. */
+async function runServeScenario(scenario: ServeScenario, origin: string, deadline: number): Promise<{ record: ServeRecord; failed: boolean; skipped: number }> {
+  const results: ServeRunResult[] = [];
+  let skipped = 0;
+  log(`\n${scenario.title}`);
+  for (let rep = 0; rep < scenario.reps; rep++) {
+    const left = deadline - Date.now();
+    if (left < 15_000) {
+      skipped++;
+      continue;
+    }
+    const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `serve.${rep + 1}` } : undefined;
+    if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
+    const { streams, fastDeltas, pacedDeltas } = scenario;
+    const spec: ServeRunSpec = {
+      origin,
+      streams,
+      fastDeltas,
+      pacedDeltas,
+      warmup: WARMUP_DELTAS,
+      serveFirst: rep % 2 === 1,
+      ...(profile !== undefined && { profile }),
+      timeoutMs: Math.min(SERVE_RUN_TIMEOUT_MS, left),
+    };
+    const result = await runProcess<ServeRunResult>(['--expose-gc', join(BENCH, 'serve-proxy.ts'), JSON.stringify(spec)], spec.timeoutMs);
+    if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+    results.push(result);
+    log(`  run ${rep + 1}/${scenario.reps} ${spec.serveFirst ? 'serve first' : 'direct first'}: ${describeServeRun(result)}`);
+    if (!result.ok && result.phase === 'create') break;
+  }
+  return { record: summarizeServe(scenario, results), failed: results.some((r) => !r.ok && r.phase === 'run'), skipped };
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const deadline = started + BUDGET_MS;
   const loadBefore = loadavg()[0]!;
   const chosen = scenarios(flags.quick, reps).filter((s) => only === undefined || only.includes(s.id));
-  if (chosen.length === 0) throw new Error(`--only matched no scenario; known: ${scenarios(false).map((s) => s.id).join(', ')}`);
+  const serve = only === undefined || only.includes(SERVE_SCENARIO_ID) ? serveScenario(flags.quick, reps) : undefined;
+  if (chosen.length === 0 && serve === undefined) {
+    throw new Error(`--only matched no scenario; known: ${[...scenarios(false).map((s) => s.id), SERVE_SCENARIO_ID].join(', ')}`);
+  }
   const { server, origin } = await startServer();
   const unavailable = new Map<string, string>();
   const records: ResultRecord[] = [];
+  let serveRecord: ServeRecord | undefined;
   let failed = false;
   let skipped = 0;
   try {
     for (const scenario of chosen) {
       const outcome = await runScenario(scenario, origin, deadline, unavailable);
       records.push(...outcome.records);
+      failed ||= outcome.failed;
+      skipped += outcome.skipped;
+    }
+    if (serve !== undefined) {
+      const outcome = await runServeScenario(serve, origin, deadline);
+      serveRecord = outcome.record;
       failed ||= outcome.failed;
       skipped += outcome.skipped;
     }
@@ -191,10 +254,10 @@ async function main(): Promise<number> {
     machineText(info),
     '',
     ...chosen.flatMap((s) => [table(s, records.filter((r) => r.scenario === s.id)), '']),
+    ...(serve !== undefined && serveRecord !== undefined ? [serveTable(serve, serveRecord), ''] : []),
     targetTable(targetResults),
     '',
-    todoTable(todos),
-    '',
+    ...(todos.length > 0 ? [todoTable(todos), ''] : []),
     `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} at the start, ` +
       `${loadavg()[0]!.toFixed(2)} at the end (the bench itself keeps up to 2 busy; more means other processes shared the cores).` +
       (skipped > 0 ? ` Time budget reached: ${skipped} run(s) skipped.` : ''),
@@ -203,43 +266,14 @@ async function main(): Promise<number> {
 
   if (!partial || flags.write) {
     mkdirSync(join(BENCH, 'results'), { recursive: true });
-    const json = { date, kind, machine: info, scenarios: chosen, records, targets: targetResults, todos };
+    const json = { date, kind, machine: info, scenarios: chosen, records, serve: serve && { scenario: serve, record: serveRecord }, targets: targetResults, todos };
     writeFileSync(join(BENCH, 'results', 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-    appendResults(report);
+    appendResults(join(BENCH, 'RESULTS.md'), report);
     log('\nWrote bench/results/latest.json and bench/RESULTS.md.');
   } else {
     log('\nA quick or filtered run: results not written (pass --write to write them).');
   }
   return failed ? 1 : 0;
-}
-
-const RESULTS_HEADER = `# rxllm benchmark results
-
-Written by \`npm run bench\` (\`bench/run.ts\`), newest run first. Each client reads the same bytes from
-a load server running in its own process (\`bench/load-server.ts\`: OpenAI or Anthropic SSE, N text
-deltas of 4 characters, then usage and the terminal event) and must rebuild the exact text. Each run
-of each client is a separate child process measured alone (\`bench/child.ts\`): CPU is that process's
-user + system time (all its threads) from its first request to its last stream's end, after one
-warm-up stream; peak RSS is the process's maximum. Slow streams all start together once every
-stream is connected and pause at half of their deltas: heap/stream and RSS/stream are sampled
-there after a full GC, above the idle baseline, with every stream open. Ratios ("× raw") divide
-by the raw SDK for-await loop in the same scenario of the same run.
-
-<!-- runs: newest first -->
-`;
-
-function appendResults(report: string): void {
-  const path = join(BENCH, 'RESULTS.md');
-  let existing = RESULTS_HEADER;
-  try {
-    existing = readFileSync(path, 'utf8');
-  } catch {
-    // first run
-  }
-  const marker = '<!-- runs: newest first -->\n';
-  const at = existing.indexOf(marker);
-  const next = at === -1 ? `${RESULTS_HEADER}\n${report}\n` : `${existing.slice(0, at + marker.length)}\n${report}\n${existing.slice(at + marker.length)}`;
-  writeFileSync(path, next);
 }
 
 main().then(

@@ -1,8 +1,9 @@
 /**
- * The bench's scenarios (full and `--quick` sizes) and rxllm's targets. Sizes are chosen so that
- * the full `npm run bench` ends within 10 minutes on a 2-core machine.
+ * The bench's scenarios (full and `--quick` sizes; the client scenarios, then `rxllm serve`) and
+ * rxllm's targets. Sizes are chosen so that the full `npm run bench` ends within 10 minutes on a
+ * 2-core machine.
  */
-import type { Format, WriteMode } from './wire.ts';
+import { type Format, PACED_PERIOD_MS, type WriteMode } from './wire.ts';
 
 /** One stream shape measured for every client of its format. */
 export interface Scenario {
@@ -79,13 +80,49 @@ export function scenarios(quick: boolean, reps?: number): Scenario[] {
   ];
 }
 
-export const todos: readonly Todo[] = [
-  {
-    id: 'serve-proxy',
-    title: '`rxllm serve` proxying 200 concurrent clients (deltas/s, added latency per delta p50/p99)',
-    reason: 'TODO: `rxllm serve` does not exist yet; this scenario is not measured (nothing is faked).',
-  },
-];
+/**
+ * `rxllm serve` in front of the load server (`bench/serve-proxy.ts`): concurrent clients read each
+ * phase directly and through serve, every text checked.
+ */
+export interface ServeScenario {
+  readonly id: typeof SERVE_SCENARIO_ID;
+  readonly title: string;
+  /** Concurrent client streams. */
+  readonly streams: number;
+  /** Deltas per stream of the throughput phase (written as fast as they are read). */
+  readonly fastDeltas: number;
+  /** Deltas per stream of the latency phase (one per {@link PACED_PERIOD_MS}, stamped). */
+  readonly pacedDeltas: number;
+  /** The latency phase's interval between two deltas of a stream, in ms. */
+  readonly periodMs: number;
+  /** Runs (medians are taken over them), each with its own serve process. */
+  readonly reps: number;
+}
+
+export const SERVE_SCENARIO_ID = 'serve-proxy';
+
+/**
+ * The `rxllm serve` scenario: 200 clients, as issue 6 asks. The latency phase reads 200 paced
+ * streams through serve and 200 directly at once, 1 delta / 50 ms each (4,000 deltas/s through
+ * serve, 8,000 from the load server): at 1 / 20 ms the load server, serve and the clients together
+ * already load a 2-core machine so that the direct streams' p99 reaches 10–20 ms, and the
+ * latencies measure its run queue, not serve. About 10 s per run.
+ */
+export function serveScenario(quick: boolean, reps?: number): ServeScenario {
+  const streams = 200;
+  return {
+    id: SERVE_SCENARIO_ID,
+    title: `\`rxllm serve\` proxying ${streams} concurrent clients (OpenAI Chat Completions; node:http + eventsource-parser clients)`,
+    streams,
+    fastDeltas: quick ? 100 : 500,
+    pacedDeltas: quick ? 40 : 100,
+    periodMs: PACED_PERIOD_MS,
+    reps: reps ?? (quick ? 1 : 3),
+  };
+}
+
+/** Scenarios that cannot run yet, reported as such. None at the moment. */
+export const todos: readonly Todo[] = [];
 
 /** Which ratio a target bounds. */
 export type TargetMetric = 'cpu' | 'heapPerStream';

@@ -9,8 +9,12 @@
 /** The two wire formats the bench speaks. */
 export type Format = 'openai' | 'anthropic';
 
-/** How the server writes a stream: as fast as the client reads, 1–5 events per write, or one delta per 50 ms. */
-export type WriteMode = 'fast' | 'real' | 'slow';
+/**
+ * How the server writes a stream: as fast as the client reads, 1–5 events per write, one delta
+ * per 50 ms, or (`paced`, the `rxllm serve` scenario only) one delta per {@link PACED_PERIOD_MS}
+ * stamped with its send time (see {@link encodePacedDelta}).
+ */
+export type WriteMode = 'fast' | 'real' | 'slow' | 'paced';
 
 const LOREM =
   'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore ' +
@@ -50,7 +54,7 @@ const sse = (data: string, event?: string): Buffer =>
 export function encodeStream(format: Format, n: number): EncodedStream {
   const byPiece = new Map<string, Buffer>();
   const deltas: Buffer[] = new Array(n);
-  const encodeDelta = format === 'openai' ? openaiDelta : anthropicDelta;
+  const encodeDelta = deltaEncoder[format];
   for (let i = 0; i < n; i++) {
     const text = piece(i);
     let event = byPiece.get(text);
@@ -58,6 +62,44 @@ export function encodeStream(format: Format, n: number): EncodedStream {
     deltas[i] = event;
   }
   return format === 'openai' ? { head: openaiHead(), deltas, tail: openaiTail(n) } : { head: anthropicHead(), deltas, tail: anthropicTail(n) };
+}
+
+/** Digits of the send time after each fragment of a paced stream. */
+const STAMP_DIGITS = 16;
+
+const DIGITS = new RegExp(`^[0-9]{${STAMP_DIGITS}}$`);
+
+/** Characters of one paced delta's text: the 4-character fragment, then its send time in µs, zero-padded. */
+export const PACED_DELTA_CHARS = 4 + STAMP_DIGITS;
+
+/** The interval between two deltas of one paced stream, in ms. */
+export const PACED_PERIOD_MS = 50;
+
+/**
+ * The monotonic clock in µs (`process.hrtime`: CLOCK_MONOTONIC on Linux, one clock for every
+ * process of the machine, so a time stamped by the load server can be compared with a client's).
+ */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** The event of delta `i` of a paced stream, sent at `sentUs` (see {@link monotonicUs}): fragment `i`, then the time. */
+export function encodePacedDelta(format: Format, i: number, sentUs: number): Buffer {
+  return deltaEncoder[format](piece(i) + String(sentUs).padStart(STAMP_DIGITS, '0'));
+}
+
+/**
+ * The send time (µs) of delta `i` of a paced stream's text; throws when the text there is not
+ * fragment `i` followed by {@link STAMP_DIGITS} digits (the stream was cut, reordered or altered).
+ */
+export function readPacedDelta(text: string, i: number): number {
+  const at = i * PACED_DELTA_CHARS;
+  const stamp = text.slice(at + 4, at + PACED_DELTA_CHARS);
+  const sentUs = Number(stamp);
+  if (text.slice(at, at + 4) !== piece(i) || !DIGITS.test(stamp) || !Number.isSafeInteger(sentUs)) {
+    throw new Error(`wrong text for paced delta ${i}: ${JSON.stringify(text.slice(at, at + PACED_DELTA_CHARS))}, expected ${JSON.stringify(piece(i))} and ${STAMP_DIGITS} digits`);
+  }
+  return sentUs;
 }
 
 // OpenAI Chat Completions, as in test/fixtures/openai-chat/text-long.jsonl (stream_options.include_usage).
@@ -108,6 +150,8 @@ const anthropicTail = (n: number): Buffer[] => [
   sse('{"type":"message_stop"}', 'message_stop'),
 ];
 
+const deltaEncoder: Readonly<Record<Format, (text: string) => Buffer>> = { openai: openaiDelta, anthropic: anthropicDelta };
+
 /**
  * The base URL path a client gets for one stream shape; the server reads format, size, write
  * mode and the number of concurrent streams from it. OpenAI SDKs append `/chat/completions`,
@@ -117,3 +161,10 @@ const anthropicTail = (n: number): Buffer[] => [
 export function streamPath(format: Format, n: number, mode: WriteMode, streams: number): string {
   return `/${format}/${n}/${mode}/${streams}`;
 }
+
+/**
+ * The base URL path of a client that cannot change its base URL per request (`rxllm serve`, whose
+ * upstream base URL is set once): the stream path (see {@link streamPath}) then travels in the
+ * request body's `metadata.stream_path`, which `rxllm serve` passes on unchanged to OpenAI.
+ */
+export const SHAPE_IN_BODY_PATH = '/shape-in-body';

@@ -1,0 +1,103 @@
+/**
+ * The load server's `paced` write mode (the `rxllm serve` scenario): the head at once; then, once
+ * every stream of the group is connected, one text delta per {@link PACED_PERIOD_MS} to each,
+ * stamped with the monotonic time it is written, so a client computes each delta's latency from
+ * the load server's write to its own read; then the tail. Streams are spread over the
+ * milliseconds of the period, so the writes come evenly, not in bursts.
+ */
+import type { ServerResponse } from 'node:http';
+import { encodePacedDelta, encodeStream, type Format, monotonicUs, PACED_PERIOD_MS } from './wire.ts';
+
+/** Slots per period: a timer tick every millisecond writes to one slot's streams. */
+const PACED_SLOTS = PACED_PERIOD_MS;
+/** The longest paced streams wait for the rest of their group before their deltas start anyway. */
+const PACED_GROUP_WAIT_MS = 20_000;
+/**
+ * The pause between the last stream of a group connecting and the first deltas, in ms: the
+ * clients (and `rxllm serve`) have then processed every response head, so the latencies measure
+ * steady streaming, not the requests' start.
+ */
+const PACED_SETTLE_MS = 300;
+
+interface PacedStream {
+  readonly res: ServerResponse;
+  readonly format: Format;
+  readonly n: number;
+  readonly tail: Buffer;
+  next: number;
+}
+
+/** Streams that got their head and wait for the rest of their group. */
+interface Group {
+  readonly size: number;
+  readonly waiting: Set<PacedStream>;
+  readonly timer: NodeJS.Timeout;
+}
+
+const ends = new Map<string, { head: Buffer; tail: Buffer }>();
+const groups = new Map<string, Group>();
+const slots: Set<PacedStream>[] = Array.from({ length: PACED_SLOTS }, () => new Set());
+let active = 0;
+let timer: NodeJS.Timeout | undefined;
+let tick = 0;
+let assigned = 0;
+
+/**
+ * Sends the head of a paced stream of `n` deltas at once, then holds its deltas until `group`
+ * streams of the same shape are connected (or {@link PACED_GROUP_WAIT_MS} passed), so all of
+ * them stream at the same time however long the requests take to arrive.
+ */
+export function writePaced(res: ServerResponse, format: Format, n: number, group: number): void {
+  const key = `${format}:${n}:${group}`;
+  let encoded = ends.get(key);
+  if (encoded === undefined) {
+    const { head, tail } = encodeStream(format, n);
+    ends.set(key, (encoded = { head: Buffer.concat(head), tail: Buffer.concat(tail) }));
+  }
+  res.write(encoded.head);
+  const stream: PacedStream = { res, format, n, tail: encoded.tail, next: 0 };
+  let pending = groups.get(key);
+  if (pending === undefined) {
+    groups.set(key, (pending = { size: group, waiting: new Set(), timer: setTimeout(() => start(key), PACED_GROUP_WAIT_MS) }));
+  }
+  const { waiting } = pending;
+  waiting.add(stream);
+  res.once('close', () => waiting.delete(stream));
+  if (waiting.size >= pending.size) {
+    clearTimeout(pending.timer);
+    setTimeout(() => start(key), PACED_SETTLE_MS);
+  }
+}
+
+function start(key: string): void {
+  const group = groups.get(key);
+  if (group === undefined) return;
+  groups.delete(key);
+  clearTimeout(group.timer);
+  for (const stream of group.waiting) {
+    const slot = slots[assigned++ % PACED_SLOTS]!;
+    slot.add(stream);
+    active++;
+    stream.res.once('close', () => {
+      if (slot.delete(stream)) active--;
+    });
+  }
+  timer ??= setInterval(onTick, PACED_PERIOD_MS / PACED_SLOTS);
+}
+
+function onTick(): void {
+  const slot = slots[tick++ % PACED_SLOTS]!;
+  for (const stream of slot) {
+    if (stream.next < stream.n) {
+      stream.res.write(encodePacedDelta(stream.format, stream.next++, monotonicUs()));
+      continue;
+    }
+    stream.res.end(stream.tail);
+    slot.delete(stream);
+    active--;
+  }
+  if (active === 0) {
+    clearInterval(timer);
+    timer = undefined;
+  }
+}
