@@ -3,7 +3,7 @@
  * `@anthropic-ai/sdk` loop (the reference), the floor (fetch + eventsource-parser + JSON.parse),
  * rxllm and the Vercel AI SDK's Anthropic provider.
  */
-import { ANTHROPIC_MODEL, API_KEY, type ClientSpec, PROMPT, readBody, requireExports } from './client.ts';
+import { ANTHROPIC_MODEL, API_KEY, type ClientSpec, finalText, PROMPT, readBody, requireExports } from './client.ts';
 
 const messages = [{ role: 'user' as const, content: PROMPT }];
 const MAX_TOKENS = 1_000_000;
@@ -82,20 +82,7 @@ const rxllm: ClientSpec = {
     requireExports('src/index.ts', { accumulate });
     const client = new Anthropic({ apiKey: API_KEY, baseURL: url, maxRetries: 0 });
     const params = { model: ANTHROPIC_MODEL, max_tokens: MAX_TOKENS, messages };
-    return (progress) =>
-      new Promise<string>((resolve, reject) => {
-        let text = '';
-        fromAnthropic(client, params)
-          .pipe(accumulate())
-          .subscribe({
-            next(snapshot) {
-              text = snapshot.text;
-              progress.chars = text.length;
-            },
-            error: reject,
-            complete: () => resolve(text),
-          });
-      });
+    return (progress) => finalText(fromAnthropic(client, params).pipe(accumulate()), progress);
   },
 };
 

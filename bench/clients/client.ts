@@ -1,3 +1,5 @@
+import type { Observable } from 'rxjs';
+import type { Snapshot } from '../../src/delta.ts';
 import type { Format } from '../wire.ts';
 
 /** One stream's counters, updated as the client reads: the same one store per text delta in every client. */
@@ -51,3 +53,19 @@ export async function readBody(body: ReadableStream<Uint8Array>, feed: (chunk: s
   }
   feed(decoder.decode());
 }
+
+/** Subscribes to an rxllm snapshot stream; resolves with the final text, counting characters in `progress`. */
+export function finalText(snapshots: Observable<Snapshot>, progress: Progress): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    snapshots.subscribe({
+      next(snapshot) {
+        text = snapshot.text;
+        progress.chars = text.length;
+      },
+      error: reject,
+      complete: () => resolve(text),
+    });
+  });
+}
+

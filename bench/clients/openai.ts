@@ -4,7 +4,7 @@
  * the Vercel AI SDK and LangChain.js. Libraries are imported inside `create`, so a child
  * process loads only the one it measures.
  */
-import { API_KEY, type ClientSpec, OPENAI_MODEL, PROMPT, readBody, requireExports, type StreamClient } from './client.ts';
+import { API_KEY, type ClientSpec, finalText, OPENAI_MODEL, PROMPT, readBody, requireExports, type StreamClient } from './client.ts';
 
 const messages = [{ role: 'user' as const, content: PROMPT }];
 
@@ -86,20 +86,10 @@ async function rxllmClient(url: string, pipeline: boolean): Promise<StreamClient
   requireExports('src/index.ts', pipeline ? { accumulate, bufferTokens, splitReasoning } : { accumulate });
   const client = new OpenAI({ apiKey: API_KEY, baseURL: `${url}/v1`, maxRetries: 0 });
   const params = { model: OPENAI_MODEL, messages, stream_options: { include_usage: true } };
-  return (progress) =>
-    new Promise<string>((resolve, reject) => {
-      let text = '';
-      const source = fromOpenAI(client, params);
-      const snapshots = pipeline ? source.pipe(splitReasoning(), bufferTokens(BUFFER), accumulate()) : source.pipe(accumulate());
-      snapshots.subscribe({
-        next(snapshot) {
-          text = snapshot.text;
-          progress.chars = text.length;
-        },
-        error: reject,
-        complete: () => resolve(text),
-      });
-    });
+  return (progress) => {
+    const source = fromOpenAI(client, params);
+    return finalText(pipeline ? source.pipe(splitReasoning(), bufferTokens(BUFFER), accumulate()) : source.pipe(accumulate()), progress);
+  };
 }
 
 const rxllmAccumulate: ClientSpec = {
