@@ -80,6 +80,8 @@ export interface ReplayServerOptions {
    * A `drop` fault then destroys the HTTP/2 session (the TCP connection). Default false.
    */
   readonly http2?: boolean;
+  /** Pending-connection queue length for `listen` (default Node's 511; the kernel caps it at `net.core.somaxconn`). */
+  readonly backlog?: number;
 }
 
 /** Starts a replay server on 127.0.0.1 at a free port (HTTP/1.1, or h2c with `{ http2: true }`). */
@@ -145,7 +147,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
   }
 
   const url = await new Promise<string>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.listen({ port: 0, host: '127.0.0.1', backlog: options.backlog }, () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   });
 
   const waitFor = (ok: () => boolean, timeoutMs: number, what: string) =>
