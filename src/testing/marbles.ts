@@ -40,7 +40,7 @@ export function deltaValues(values: { readonly [marble: string]: Delta | string 
  * testScheduler.run((helpers) => {
  *   const source = deltaMarbles(helpers, '-a-b-f|', { a: 'Hel', b: 'lo', f: finishDelta('stop') });
  *   helpers.expectObservable(source.pipe(bufferTokens(2))).toBe('---b-f|', deltaValues({ b: 'Hello', f: finishDelta('stop') }));
- *   helpers.expectSubscriptions(source.subscriptions).toBe('^------!');
+ *   helpers.expectSubscriptions(source.subscriptions).toBe('^-----!');
  * });
  * ```
  *
