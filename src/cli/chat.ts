@@ -29,7 +29,7 @@ export interface ChatContext {
 }
 
 /** Exit code after Ctrl-C (128 + SIGINT). */
-export const interruptedExitCode = 130;
+const interruptedExitCode = 130;
 
 /** How long an aborted replay may take to close its connection, in ms, before the note says it did not. */
 const closeWaitMs = 1_000;

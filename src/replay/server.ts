@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
-import { contentTypes, encodeEvent, formatOfPath, httpError, errorEvent, type WireEvent, type WireFormat } from './wire.ts';
+import { contentTypes, encodeEvent, httpError, errorEvent, type WireEvent, type WireFormat } from './wire.ts';
 
 /** A fault injected into a replayed stream. `afterEvents` counts the recorded events sent before it. */
 export type Fault =
@@ -294,4 +294,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export { formatOfPath };

@@ -42,7 +42,7 @@ export function encodeEvent(format: WireFormat, event: WireEvent): Uint8Array {
 }
 
 /** Encodes a Bedrock frame: `{ contentBlockDelta: {...} }`, or `{ throttlingException: {...} }` as an exception frame. */
-export function encodeBedrockFrame(event: Record<string, unknown>): Uint8Array {
+function encodeBedrockFrame(event: Record<string, unknown>): Uint8Array {
   codec ??= new EventStreamCodec((bytes) => new TextDecoder().decode(bytes), (text) => utf8.encode(text));
   const [type, payload] = Object.entries(event)[0]!;
   const body = utf8.encode(JSON.stringify(payload));

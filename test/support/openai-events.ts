@@ -5,7 +5,9 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Delta, Snapshot } from '../../src/delta.ts';
 import { SnapshotBuilder } from '../../src/internal/snapshot-builder.ts';
-import type { FixtureCase } from './fixtures.ts';
+import { expect } from 'vitest';
+import { ProviderError } from '../../src/errors.ts';
+import type { FixtureCase, FixtureExpect } from './fixtures.ts';
 
 /** The case's SSE events: parsed from the byte-exact body when recorded, else from the `.jsonl` lines. */
 export function sseEvents(c: FixtureCase): EventSourceMessage[] {
@@ -61,4 +63,27 @@ export function sse(data: unknown, event?: string): EventSourceMessage {
 /** The calls of a snapshot in index.json's `toolCalls` shape. */
 export function callsOf(s: Snapshot): { id: string; name: string; arguments: string }[] {
   return s.toolCalls.map((t) => ({ id: t.id, name: t.name, arguments: t.argsText }));
+}
+
+/**
+ * The checks every recorded OpenAI case shares: the snapshot's text, reasoning and tool calls are
+ * index.json's `expect`, every call ended with its arguments parsed; an error case failed with a
+ * `ProviderError` of the expected code and no finish.
+ */
+export function expectRecorded(s: Snapshot, error: unknown, x: FixtureExpect): void {
+  expect(s.text).toBe(x.text);
+  expect(s.reasoning).toBe(x.reasoning);
+  expect(callsOf(s)).toEqual(x.toolCalls);
+  for (const call of s.toolCalls) {
+    expect(call.complete).toBe(true);
+    expect(call.args).toEqual(JSON.parse(call.argsText));
+  }
+  if (x.error === null) {
+    expect(error).toBeUndefined();
+    expect(s.finishRaw).toBe(x.finishReason);
+  } else {
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe(x.error);
+    expect(s.finishReason).toBeUndefined();
+  }
 }

@@ -18,7 +18,7 @@ export const PROVIDER = 'bedrock';
  * not ready yet: yes; validation, access, credentials, missing resources, quotas: no. Other
  * names follow the SDK's retryable trait, then the HTTP status (408, 409, 429, 5xx).
  */
-export function isRetryableException(name: string, status: number | undefined, retryableTrait = false): boolean {
+function isRetryableException(name: string, status: number | undefined, retryableTrait = false): boolean {
   switch (name) {
     case 'ThrottlingException':
     case 'InternalServerException':
