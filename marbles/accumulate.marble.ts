@@ -1,8 +1,8 @@
 import { mergeMap, of, repeat, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Snapshot, ToolCallSnapshot } from '../src/delta.ts';
-import { ProviderError, StreamTruncatedError } from '../src/errors.ts';
+import type { Snapshot, ToolCallSnapshot } from '../src/core/delta.ts';
+import { ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
 import { accumulate } from '../src/operators/accumulate.ts';
 import {
   deltaMarbles,

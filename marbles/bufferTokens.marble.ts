@@ -1,8 +1,8 @@
 import { mergeMap, of, type SchedulerLike, type Subscription, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { StreamTruncatedError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { StreamTruncatedError } from '../src/core/errors.ts';
 import { bufferTokens } from '../src/operators/bufferTokens.ts';
 import {
   deltaMarbles,

@@ -2,8 +2,8 @@ import { APIError } from 'openai';
 import { mergeMap, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { ProviderError, StreamingUnsupportedError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { ProviderError, StreamingUnsupportedError, StreamTruncatedError } from '../src/core/errors.ts';
 import { fallbackToNonStreaming } from '../src/operators/fallbackToNonStreaming.ts';
 import { fakeSource, finishDelta, metadataDelta, snapshotOf, textDelta, usageDelta } from '../src/testing/index.ts';
 

@@ -2,8 +2,8 @@ import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { defer, mergeMap, type Observable, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { IdleTimeoutError, MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { IdleTimeoutError, MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
 import { retryBeforeFirstDelta } from '../src/operators/retryBeforeFirstDelta.ts';
 import { fakeSource, finishDelta, metadataDelta, snapshotOf, textDelta, usageDelta } from '../src/testing/index.ts';
 

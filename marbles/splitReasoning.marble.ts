@@ -1,8 +1,8 @@
 import { mergeMap, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { ProviderError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { ProviderError } from '../src/core/errors.ts';
 import { splitReasoning } from '../src/operators/splitReasoning.ts';
 import {
   deltaMarbles,

@@ -1,8 +1,8 @@
 import { config, firstValueFrom, lastValueFrom, mergeMap, of, take, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
-import { LifecycleHookError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
+import { LifecycleHookError, StreamTruncatedError } from '../src/core/errors.ts';
 import { tapLifecycle, type LifecycleHooks } from '../src/operators/tapLifecycle.ts';
 import { deltaMarbles, fakeSource, finishDelta, textDeltas, usageDelta } from '../src/testing/index.ts';
 

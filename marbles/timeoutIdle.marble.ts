@@ -1,8 +1,8 @@
 import { mergeMap, of, retry, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { IdleTimeoutError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { IdleTimeoutError, StreamTruncatedError } from '../src/core/errors.ts';
 import { timeoutIdle } from '../src/operators/timeoutIdle.ts';
 import {
   fakeSource,

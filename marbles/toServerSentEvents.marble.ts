@@ -1,7 +1,7 @@
 import { Observable, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { IdleTimeoutError, ProviderError } from '../src/errors.ts';
+import { IdleTimeoutError, ProviderError } from '../src/core/errors.ts';
 import { toServerSentEvents } from '../src/sse/toServerSentEvents.ts';
 
 const DONE = 'data: [DONE]\n\n';

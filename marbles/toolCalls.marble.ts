@@ -1,7 +1,7 @@
 import { mergeMap, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { StreamTruncatedError } from '../src/errors.ts';
+import { StreamTruncatedError } from '../src/core/errors.ts';
 import { toolCalls, type CompletedToolCall } from '../src/operators/toolCalls.ts';
 import {
   deltaMarbles,

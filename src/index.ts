@@ -21,8 +21,8 @@ export type {
   ToolCallStartDelta,
   Usage,
   UsageDelta,
-} from './delta.ts';
-export { isContentDelta } from './delta.ts';
+} from './core/delta.ts';
+export { isContentDelta } from './core/delta.ts';
 export {
   BufferOverflowError,
   IdleTimeoutError,
@@ -32,8 +32,8 @@ export {
   RxllmError,
   StreamingUnsupportedError,
   StreamTruncatedError,
-} from './errors.ts';
-export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions } from './errors.ts';
+} from './core/errors.ts';
+export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions } from './core/errors.ts';
 
 // stream interop (Web Streams, async iteration)
 export { toReadableStream } from './interop/toReadableStream.ts';
@@ -56,7 +56,7 @@ export { timeoutIdle } from './operators/timeoutIdle.ts';
 export type { TimeoutIdleConfig } from './operators/timeoutIdle.ts';
 export { fallbackToNonStreaming } from './operators/fallbackToNonStreaming.ts';
 export type { FallbackToNonStreamingConfig } from './operators/fallbackToNonStreaming.ts';
-export { isStreamingUnsupported } from './streaming-unsupported.ts';
+export { isStreamingUnsupported } from './core/streaming-unsupported.ts';
 export { retryBeforeFirstDelta } from './operators/retryBeforeFirstDelta.ts';
 export type { RetryBeforeFirstDeltaConfig } from './operators/retryBeforeFirstDelta.ts';
 export { raceFirstDelta } from './operators/raceFirstDelta.ts';

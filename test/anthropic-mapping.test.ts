@@ -4,10 +4,10 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { ProviderError, MalformedChunkError } from '../src/errors.ts';
-import { SnapshotBuilder } from '../src/internal/snapshot-builder.ts';
-import { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from '../src/providers/anthropic/messages-mapping.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { ProviderError, MalformedChunkError } from '../src/core/errors.ts';
+import { SnapshotBuilder } from '../src/core/snapshot-builder.ts';
+import { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from '../src/providers/anthropic/decode-stream.ts';
 import { anthropicStreamError, isRetryableAnthropicErrorType } from '../src/providers/anthropic/errors.ts';
 import { anthropicMessageFromEvents } from './support/anthropic-nonstream.ts';
 import { listCases, type FixtureCase } from './support/fixtures.ts';

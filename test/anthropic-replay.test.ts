@@ -6,8 +6,8 @@
 import { Anthropic } from '@anthropic-ai/sdk';
 import { lastValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
 import { fromAnthropic, type AnthropicMessageParams } from '../src/providers/anthropic/index.ts';
 import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import { anthropicMessageFromEvents } from './support/anthropic-nonstream.ts';

@@ -1,9 +1,9 @@
 import { StopReason, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { describe, expect, it } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
-import { ProviderError } from '../src/errors.ts';
-import { SnapshotBuilder } from '../src/internal/snapshot-builder.ts';
-import { ConverseStreamMapper, mapConverseOutput, mapBedrockStopReason, mapUsage, metadataDelta } from '../src/providers/bedrock/converse-mapping.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
+import { ProviderError } from '../src/core/errors.ts';
+import { SnapshotBuilder } from '../src/core/snapshot-builder.ts';
+import { ConverseStreamMapper, mapConverseOutput, mapBedrockStopReason, mapUsage, metadataDelta } from '../src/providers/bedrock/decode-stream.ts';
 import { converseResponseOf } from './support/bedrock-nonstream.ts';
 import { listCases } from './support/fixtures.ts';
 

@@ -7,10 +7,10 @@ import { BedrockRuntimeClient, type ConverseStreamOutput } from '@aws-sdk/client
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Observable, Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
-import { SnapshotBuilder } from '../src/internal/snapshot-builder.ts';
-import { ConverseStreamMapper, metadataDelta } from '../src/providers/bedrock/converse-mapping.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
+import { SnapshotBuilder } from '../src/core/snapshot-builder.ts';
+import { ConverseStreamMapper, metadataDelta } from '../src/providers/bedrock/decode-stream.ts';
 import { fromBedrock } from '../src/providers/bedrock/index.ts';
 import { type Fault, type ReplayServer, type Reply, startReplayServer } from '../src/replay/server.ts';
 import { converseResponseOf } from './support/bedrock-nonstream.ts';

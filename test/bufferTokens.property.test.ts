@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { from } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
+import type { Delta } from '../src/core/delta.ts';
 import { bufferTokens, type BufferTokensConfig } from '../src/operators/bufferTokens.ts';
 import {
   finishDelta,

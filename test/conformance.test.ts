@@ -19,12 +19,12 @@
  */
 import { from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
 import { bufferTokens } from '../src/operators/bufferTokens.ts';
 import { splitReasoning } from '../src/operators/splitReasoning.ts';
 import { toolCalls } from '../src/operators/toolCalls.ts';
 import { toChatCompletionChunks } from '../src/sse/toChatCompletionChunks.ts';
-import { ProviderError, RxllmError, StreamTruncatedError } from '../src/errors.ts';
+import { ProviderError, RxllmError, StreamTruncatedError } from '../src/core/errors.ts';
 import type { ReplayServer } from '../src/replay/server.ts';
 import { casesOf, type Connection, expectedFinish, providers, serve, streamReply, wireHasUsage } from './support/conformance.ts';
 import { run, snapshotOf, unsubscribeAfter } from './support/runs.ts';

@@ -4,10 +4,10 @@
  */
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
-import { SnapshotBuilder } from '../src/internal/snapshot-builder.ts';
-import { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from '../src/providers/google/gemini-mapping.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
+import { SnapshotBuilder } from '../src/core/snapshot-builder.ts';
+import { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from '../src/providers/google/decode-stream.ts';
 import { isRetryableGeminiStatus, mapGoogleError } from '../src/providers/google/errors.ts';
 import { geminiResponseFromEvents } from './support/gemini-nonstream.ts';
 import { listCases, type FixtureCase } from './support/fixtures.ts';

@@ -6,8 +6,8 @@
 import { GoogleGenAI, type GenerateContentParameters } from '@google/genai';
 import { lastValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
 import { fromGoogle } from '../src/providers/google/index.ts';
 import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import { geminiResponseFromEvents } from './support/gemini-nonstream.ts';

@@ -7,8 +7,8 @@
 import OpenAI from 'openai';
 import { Observable, Subject, lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { BufferOverflowError, ProviderError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { BufferOverflowError, ProviderError } from '../src/core/errors.ts';
 import { fromAsyncIterable, toAsyncIterable, toReadableStream } from '../src/index.ts';
 import { fromOpenAI } from '../src/providers/openai/index.ts';
 import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';

@@ -4,9 +4,9 @@
  * plus the wire shapes no fixture has (refusal, legacy function_call, missing index, errors).
  */
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/errors.ts';
-import { ChatStreamMapper, mapChatCompletion, mapChatFinishReason, mapChatUsage, type ChatMappingOptions } from '../src/providers/openai/chat-mapping.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
+import { ChatStreamMapper, mapChatCompletion, mapChatFinishReason, mapChatUsage, type ChatMappingOptions } from '../src/providers/openai/decode-stream.ts';
 import { listCases, loadCase, type FixtureCase } from './support/fixtures.ts';
 import { accumulateAll, callsOf, expectRecorded, runMapper, sse, sseEvents } from './support/openai-events.ts';
 import { chatCompletionFromEvents } from './support/openai-nonstream.ts';

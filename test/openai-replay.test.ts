@@ -5,8 +5,8 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta, Snapshot } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta, Snapshot } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../src/core/errors.ts';
 import { fromOpenAI, fromOpenAIResponses } from '../src/providers/openai/index.ts';
 import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import type { WireEvent } from '../src/replay/wire.ts';

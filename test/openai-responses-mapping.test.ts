@@ -4,9 +4,9 @@
  * failed, arguments only in `.done`).
  */
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { MalformedChunkError, ProviderError } from '../src/errors.ts';
-import { mapIncompleteReason, mapResponseUsage, ResponsesStreamMapper } from '../src/providers/openai/responses-mapping.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { MalformedChunkError, ProviderError } from '../src/core/errors.ts';
+import { mapIncompleteReason, mapResponseUsage, ResponsesStreamMapper } from '../src/providers/openai-responses/decode-stream.ts';
 import { listCases, loadCase, type FixtureCase } from './support/fixtures.ts';
 import { accumulateAll, callsOf, expectRecorded, runMapper, sse, sseEvents } from './support/openai-events.ts';
 import { responseFromEvents } from './support/openai-nonstream.ts';

@@ -5,8 +5,8 @@
  */
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { IdleTimeoutError, ProviderError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { IdleTimeoutError, ProviderError } from '../src/core/errors.ts';
 import { fallbackToNonStreaming } from '../src/operators/fallbackToNonStreaming.ts';
 import { raceFirstDelta } from '../src/operators/raceFirstDelta.ts';
 import { retryBeforeFirstDelta } from '../src/operators/retryBeforeFirstDelta.ts';

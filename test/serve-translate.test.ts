@@ -4,15 +4,15 @@
  * non-streaming `chat.completion` built from a snapshot, and the serve flags.
  */
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../src/delta.ts';
-import { parseChatRequest } from '../src/cli/serve/chat-request.ts';
-import { toChatCompletion } from '../src/cli/serve/completion.ts';
-import { InvalidRequestError } from '../src/cli/serve/invalid-request.ts';
+import type { Snapshot } from '../src/core/delta.ts';
+import { parseChatRequest } from '../src/gateway/parse-chat-request.ts';
+import { toChatCompletion } from '../src/gateway/chat-completion.ts';
+import { InvalidRequestError } from '../src/gateway/invalid-request.ts';
 import { parseDuration, parseServeArgs, parseSize } from '../src/cli/serve/serve-args.ts';
-import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicParams } from '../src/cli/serve/translate-anthropic.ts';
-import { toBedrockInput } from '../src/cli/serve/translate-bedrock.ts';
-import { toGoogleParams } from '../src/cli/serve/translate-google.ts';
-import { toOpenAIParams } from '../src/cli/serve/translate-openai.ts';
+import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicParams } from '../src/providers/anthropic/to-params.ts';
+import { toBedrockInput } from '../src/providers/bedrock/to-params.ts';
+import { toGoogleParams } from '../src/providers/google/to-params.ts';
+import { toOpenAIParams } from '../src/providers/openai/to-params.ts';
 import { CliError } from '../src/cli/cli-error.ts';
 
 const weatherTool = {

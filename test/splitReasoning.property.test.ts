@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
+import type { Delta } from '../src/core/delta.ts';
 import { splitReasoning } from '../src/operators/splitReasoning.ts';
 import { textDelta, usageDelta } from '../src/testing/index.ts';
 import { loadCase } from './support/fixtures.ts';

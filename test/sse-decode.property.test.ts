@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
+import type { Delta } from '../src/core/delta.ts';
 import { fromSSE, toChatCompletionChunks, toServerSentEvents } from '../src/sse/index.ts';
 import { finishDelta, metadataDelta, reasoningDelta, textDelta, toolCallArgs, toolCallStart } from '../src/testing/index.ts';
 import { loadCase } from './support/fixtures.ts';

@@ -6,9 +6,9 @@
 import OpenAI, { APIError } from 'openai';
 import { from, NEVER, Observable, concat, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { IdleTimeoutError, ProviderError } from '../src/errors.ts';
-import { ChatStreamMapper } from '../src/providers/openai/chat-mapping.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { IdleTimeoutError, ProviderError } from '../src/core/errors.ts';
+import { ChatStreamMapper } from '../src/providers/openai/decode-stream.ts';
 import { sseResponse, toSSEResponse } from '../src/sse/index.ts';
 import { finishDelta, metadataDelta, textDelta } from '../src/testing/index.ts';
 import { listCases } from './support/fixtures.ts';

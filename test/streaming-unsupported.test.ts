@@ -1,8 +1,8 @@
 import { ThrottlingException, ValidationException } from '@aws-sdk/client-bedrock-runtime';
 import { APIConnectionError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { ProviderError, StreamingUnsupportedError, StreamTruncatedError } from '../src/errors.ts';
-import { isStreamingUnsupported } from '../src/streaming-unsupported.ts';
+import { ProviderError, StreamingUnsupportedError, StreamTruncatedError } from '../src/core/errors.ts';
+import { isStreamingUnsupported } from '../src/core/streaming-unsupported.ts';
 
 /** The openai SDK's own error for an HTTP error response, as its fetch path builds it (a text body becomes the message). */
 function openAIError(status: number, body: object | string): APIError {

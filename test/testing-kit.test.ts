@@ -4,8 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { last, lastValueFrom, map, retry, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../src/delta.ts';
-import { ProviderError, StreamTruncatedError } from '../src/errors.ts';
+import type { Delta } from '../src/core/delta.ts';
+import { ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
 import { accumulate } from '../src/operators/accumulate.ts';
 import {
   createDeltaTestScheduler,

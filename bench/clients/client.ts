@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { Snapshot } from '../../src/delta.ts';
+import type { Snapshot } from '../../src/core/delta.ts';
 import type { Format } from '../wire.ts';
 
 /** One stream's counters, updated as the client reads: the same one store per text delta in every client. */

@@ -4,8 +4,8 @@
  * @internal
  */
 import type { Observable } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+import type { Delta } from '../core/delta.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 import type { ReplayServer } from '../replay/server.ts';
 import type { ChatOptions } from './args.ts';
 import { explainError } from './explain-error.ts';

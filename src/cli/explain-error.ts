@@ -3,7 +3,7 @@
  * what to do.
  * @internal
  */
-import { ProviderError, RxllmError } from '../errors.ts';
+import { ProviderError, RxllmError } from '../core/errors.ts';
 import type { Connection } from './providers.ts';
 
 /** Error codes (Node, undici) of a connection that never reached the server. */

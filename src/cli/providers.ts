@@ -8,7 +8,7 @@ import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { GoogleGenAI } from '@google/genai';
 import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
-import type { Delta } from '../delta.ts';
+import type { Delta } from '../core/delta.ts';
 import { CliError, usageError } from './cli-error.ts';
 
 /** The real providers. */

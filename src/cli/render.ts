@@ -2,7 +2,7 @@
  * The live rendering of `rxllm chat`: each delta is written once, as it arrives (no re-render).
  * @internal
  */
-import type { Delta } from '../delta.ts';
+import type { Delta } from '../core/delta.ts';
 import type { Style } from './style.ts';
 
 /** Where the rendering goes (`process.stdout`, or a string sink in tests). */

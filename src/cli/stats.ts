@@ -3,7 +3,7 @@
  * per second, usage tokens, finish reason.
  * @internal
  */
-import type { Delta, Snapshot } from '../delta.ts';
+import type { Delta, Snapshot } from '../core/delta.ts';
 
 /**
  * Timing of one response, fed delta by delta (O(1) per delta, no allocation). Times are

@@ -1,5 +1,5 @@
 import { type Observable, Subscriber } from 'rxjs';
-import { BufferOverflowError } from '../errors.ts';
+import { BufferOverflowError } from '../core/errors.ts';
 
 /**
  * What a bridge does when more than `highWaterMark` values wait for a slow consumer:

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Observable, throwError } from 'rxjs';
-import type { Delta } from '../delta.ts';
+import type { Delta } from '../core/delta.ts';
 import { chunkOptionsOf, type SSEResponseOptions, writeSSE } from '../sse/sse-writer.ts';
 
 /** Options of {@link sseHandler}. */

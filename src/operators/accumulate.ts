@@ -1,8 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Delta, Snapshot } from '../delta.ts';
-import { RxllmError } from '../errors.ts';
-import { operate } from '../internal/operate.ts';
-import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+import type { Delta, Snapshot } from '../core/delta.ts';
+import { RxllmError } from '../core/errors.ts';
+import { operate } from '../core/operate.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
 /**
  * Builds the response so far from a stream of deltas: one {@link Snapshot} per delta.

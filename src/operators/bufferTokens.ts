@@ -6,8 +6,8 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { Delta, ReasoningDelta, TextDelta } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
+import type { Delta, ReasoningDelta, TextDelta } from '../core/delta.ts';
+import { operate } from '../core/operate.ts';
 
 /** Where {@link bufferTokens} may cut held text: after whitespace, after a line end, or after a match. */
 export type TokenBoundary = 'word' | 'line' | RegExp;

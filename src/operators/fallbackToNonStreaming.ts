@@ -1,8 +1,8 @@
 import { from, type MonoTypeOperatorFunction, Observable, type ObservableInput } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
-import { operateUntilContent } from '../internal/operate-until-content.ts';
-import { isStreamingUnsupported } from '../streaming-unsupported.ts';
+import type { Delta } from '../core/delta.ts';
+import { operate } from '../core/operate.ts';
+import { operateUntilContent } from '../core/operate-until-content.ts';
+import { isStreamingUnsupported } from '../core/streaming-unsupported.ts';
 
 /** Configuration of {@link fallbackToNonStreaming}. */
 export interface FallbackToNonStreamingConfig {

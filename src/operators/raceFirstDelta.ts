@@ -1,6 +1,6 @@
 import { asyncScheduler, from, Observable, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
-import { type Delta, isContentDelta } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
+import { type Delta, isContentDelta } from '../core/delta.ts';
+import { operate } from '../core/operate.ts';
 
 /** Configuration of {@link raceFirstDelta}. */
 export interface RaceFirstDeltaConfig {

@@ -1,7 +1,7 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { operateUntilContent } from '../internal/operate-until-content.ts';
-import { defaultRetryDelay, isTransientError } from '../internal/retry-policy.ts';
+import type { Delta } from '../core/delta.ts';
+import { operateUntilContent } from '../core/operate-until-content.ts';
+import { defaultRetryDelay, isTransientError } from '../core/retry-policy.ts';
 
 /** Configuration of {@link retryBeforeFirstDelta}. */
 export interface RetryBeforeFirstDeltaConfig {

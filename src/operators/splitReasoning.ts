@@ -1,6 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
-import type { Delta, TextDelta } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
+import type { Delta, TextDelta } from '../core/delta.ts';
+import { operate } from '../core/operate.ts';
 
 /** Options of {@link splitReasoning}. */
 export interface SplitReasoningConfig {

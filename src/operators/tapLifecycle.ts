@@ -1,8 +1,8 @@
 import { config, Observable, type MonoTypeOperatorFunction } from 'rxjs';
-import type { Delta, Snapshot } from '../delta.ts';
-import { LifecycleHookError, type LifecycleHookName } from '../errors.ts';
-import { operate } from '../internal/operate.ts';
-import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+import type { Delta, Snapshot } from '../core/delta.ts';
+import { LifecycleHookError, type LifecycleHookName } from '../core/errors.ts';
+import { operate } from '../core/operate.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
 /** How a subscription to the stream ended, as `onFinalize` is told. */
 export type LifecycleEnd = 'complete' | 'error' | 'unsubscribe';

@@ -1,8 +1,8 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { IdleTimeoutError, RxllmError } from '../errors.ts';
-import { operate } from '../internal/operate.ts';
-import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+import type { Delta } from '../core/delta.ts';
+import { IdleTimeoutError, RxllmError } from '../core/errors.ts';
+import { operate } from '../core/operate.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
 /** Configuration of {@link timeoutIdle}. Every time is in ms. */
 export interface TimeoutIdleConfig {

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
+import type { Delta } from '../core/delta.ts';
+import { operate } from '../core/operate.ts';
 
 /** A tool call whose arguments are complete, as {@link toolCalls} emits it. */
 export interface CompletedToolCall {

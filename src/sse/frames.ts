@@ -12,7 +12,7 @@ import {
   RxllmError,
   StreamingUnsupportedError,
   StreamTruncatedError,
-} from '../errors.ts';
+} from '../core/errors.ts';
 import type { OpenAIErrorBody } from './wire.ts';
 
 /** The frame that ends every OpenAI chat stream. */

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { ProviderError, RxllmError } from '../errors.ts';
-import { createSource, isRetryableStatus, mapNetworkError, readSSE } from '../internal/source.ts';
+import type { Delta } from '../core/delta.ts';
+import { ProviderError, RxllmError } from '../core/errors.ts';
+import { createSource, isRetryableStatus, mapNetworkError, readSSE } from '../sources/create-source.ts';
 import {
   CHAT_PROVIDER,
   CHAT_TERMINAL,
@@ -9,7 +9,7 @@ import {
   mapChatCompletion,
   type ChatCompletionWire,
   type ChatMappingOptions,
-} from '../providers/openai/chat-mapping.ts';
+} from '../providers/openai/decode-stream.ts';
 
 /**
  * What {@link fromSSE} reads: a fetch `Response`, its body, any async iterable of bytes (a Node

@@ -6,8 +6,8 @@
  * @module
  */
 import { type Observable, Subscriber } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { BufferOverflowError } from '../errors.ts';
+import type { Delta } from '../core/delta.ts';
+import { BufferOverflowError } from '../core/errors.ts';
 import { DEFAULT_HIGH_WATER_MARK } from '../interop/backlog.ts';
 import { checkEventId, DONE_FRAME, dataFrame, defaultErrorBody, errorStatus, retryField } from './frames.ts';
 import { type ChatCompletionChunksOptions, toChatCompletionChunks } from './toChatCompletionChunks.ts';

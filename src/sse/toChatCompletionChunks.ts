@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Delta, FinishDelta, Usage } from '../delta.ts';
-import { operate } from '../internal/operate.ts';
+import type { Delta, FinishDelta, Usage } from '../core/delta.ts';
+import { operate } from '../core/operate.ts';
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionUsage } from './wire.ts';
 
 /** Options of {@link toChatCompletionChunks}. */

@@ -1,5 +1,5 @@
 import { type Observable, type Subscription, throwError } from 'rxjs';
-import type { Delta } from '../delta.ts';
+import type { Delta } from '../core/delta.ts';
 import { chunkOptionsOf, type SSEResponseOptions, type SSETarget, writeSSE } from './sse-writer.ts';
 import type { ChatCompletionChunksOptions } from './toChatCompletionChunks.ts';
 

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { operate } from '../internal/operate.ts';
+import { operate } from '../core/operate.ts';
 import { checkEventId, DONE_FRAME, dataFrame, defaultErrorBody, retryField } from './frames.ts';
 import type { OpenAIErrorBody } from './wire.ts';
 

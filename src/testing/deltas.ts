@@ -11,8 +11,8 @@ import type {
   ToolCallStartDelta,
   Usage,
   UsageDelta,
-} from '../delta.ts';
-import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+} from '../core/delta.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
 /**
  * A `text` delta: a fragment of the visible answer.

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
-import type { Delta } from '../delta.ts';
-import { RxllmError, StreamTruncatedError } from '../errors.ts';
-import { SnapshotBuilder } from '../internal/snapshot-builder.ts';
+import type { Delta } from '../core/delta.ts';
+import { RxllmError, StreamTruncatedError } from '../core/errors.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
 /** Options of {@link fakeSource}. */
 export interface FakeSourceOptions {

@@ -1,5 +1,5 @@
 import { TestScheduler, type RunHelpers } from 'rxjs/testing';
-import type { Delta } from '../delta.ts';
+import type { Delta } from '../core/delta.ts';
 import { textDelta } from './deltas.ts';
 
 /**

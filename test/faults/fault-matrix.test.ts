@@ -12,8 +12,8 @@
  */
 import { concatMap, delay, of, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Delta } from '../../src/delta.ts';
-import { IdleTimeoutError, MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../src/errors.ts';
+import type { Delta } from '../../src/core/delta.ts';
+import { IdleTimeoutError, MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../src/core/errors.ts';
 import { toAsyncIterable } from '../../src/interop/toAsyncIterable.ts';
 import { timeoutIdle } from '../../src/operators/timeoutIdle.ts';
 import { type Fault, type ReplayServer, startReplayServer } from '../../src/replay/server.ts';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { last, type Observable, type Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Delta } from '../../src/delta.ts';
+import type { Delta } from '../../src/core/delta.ts';
 import { accumulate } from '../../src/operators/accumulate.ts';
 import { fromOpenAI } from '../../src/providers/openai/index.ts';
 import { faultCaseOf, providers, serve, streamReply } from '../support/conformance.ts';

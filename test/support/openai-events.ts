@@ -3,10 +3,10 @@
  * and a mapper run over them.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { Delta, Snapshot } from '../../src/delta.ts';
-import { SnapshotBuilder } from '../../src/internal/snapshot-builder.ts';
+import type { Delta, Snapshot } from '../../src/core/delta.ts';
+import { SnapshotBuilder } from '../../src/core/snapshot-builder.ts';
 import { expect } from 'vitest';
-import { ProviderError } from '../../src/errors.ts';
+import { ProviderError } from '../../src/core/errors.ts';
 import type { FixtureCase, FixtureExpect } from './fixtures.ts';
 
 /** The case's SSE events: parsed from the byte-exact body when recorded, else from the `.jsonl` lines. */

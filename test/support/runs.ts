@@ -3,8 +3,8 @@
  * or cut it after some deltas, and the snapshot a list of deltas makes.
  */
 import type { Observable } from 'rxjs';
-import type { Delta, Snapshot } from '../../src/delta.ts';
-import { SnapshotBuilder } from '../../src/internal/snapshot-builder.ts';
+import type { Delta, Snapshot } from '../../src/core/delta.ts';
+import { SnapshotBuilder } from '../../src/core/snapshot-builder.ts';
 
 /** The snapshot `accumulate()` ends with for `deltas`; `undefined` for none (as an error's `partial`). */
 export function snapshotOf(deltas: readonly Delta[]): Snapshot | undefined {

@@ -7,7 +7,7 @@ import { chooseProvider, flagMessage, parseSpeed } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { defaultModels, providerNames } from '../providers.ts';
 import { defaultReplay, replayNames } from '../replays.ts';
-import { DEFAULT_MAX_BODY_BYTES } from './read-body.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../gateway/read-body.ts';
 import type { ServeOptions } from './server.ts';
 
 /** The options the `rxllm serve` flags set. */

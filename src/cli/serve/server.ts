@@ -9,10 +9,10 @@ import type { ReplayServer } from '../../replay/server.ts';
 import { CliError } from '../cli-error.ts';
 import { defaultModels, type ProviderName } from '../providers.ts';
 import { defaultReplay, findReplay, startReplay } from '../replays.ts';
-import { chatCompletionsHandler, sendJSON } from './chat-handler.ts';
-import { InvalidRequestError } from './invalid-request.ts';
-import { DEFAULT_MAX_BODY_BYTES } from './read-body.ts';
-import { createUpstream, type ServeOperators, type Upstream } from './upstream.ts';
+import { chatCompletionsHandler, sendJSON } from '../../gateway/node-handler.ts';
+import { InvalidRequestError } from '../../gateway/invalid-request.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../gateway/read-body.ts';
+import { createUpstream, type ServeOperators, type Upstream } from '../../gateway/upstream.ts';
 
 /** How to serve. */
 export interface ServeOptions extends ServeOperators {

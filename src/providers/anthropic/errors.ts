@@ -5,9 +5,9 @@
  * @see https://docs.anthropic.com/en/api/errors
  * @module
  */
-import { ProviderError, type RxllmError } from '../../errors.ts';
-import { clause, rootCause } from '../../internal/error-text.ts';
-import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
+import { ProviderError, type RxllmError } from '../../core/errors.ts';
+import { clause, rootCause } from '../../core/error-classification.ts';
+import { isRetryableStatus, mapNetworkError, type Sink } from '../../sources/create-source.ts';
 
 const PROVIDER = 'anthropic';
 

@@ -4,10 +4,10 @@
  */
 import type { Anthropic } from '@anthropic-ai/sdk';
 import type { Observable } from 'rxjs';
-import type { Delta } from '../../delta.ts';
-import { createSource, readSSE } from '../../internal/source.ts';
+import type { Delta } from '../../core/delta.ts';
+import { createSource, readSSE } from '../../sources/create-source.ts';
 import { mapAnthropicError } from './errors.ts';
-import { AnthropicEventMapper, mapAnthropicMessage } from './messages-mapping.ts';
+import { AnthropicEventMapper, mapAnthropicMessage } from './decode-stream.ts';
 
 /** The SDK's own `messages.create` params, without `stream` (rxllm sets it from `options.stream`). */
 export type AnthropicMessageParams = Omit<Anthropic.MessageCreateParamsNonStreaming, 'stream'>;

@@ -5,6 +5,6 @@
  */
 export { fromAnthropic } from './from-anthropic.ts';
 export type { AnthropicMessageParams, AnthropicRequestOptions, FromAnthropicOptions } from './from-anthropic.ts';
-export { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from './messages-mapping.ts';
-export type { AnthropicUsageLike } from './messages-mapping.ts';
-export type { DeltaSink } from '../../delta.ts';
+export { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from './decode-stream.ts';
+export type { AnthropicUsageLike } from './decode-stream.ts';
+export type { DeltaSink } from '../../core/delta.ts';

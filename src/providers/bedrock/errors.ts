@@ -5,9 +5,9 @@
  * Error reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html#API_runtime_ConverseStream_Errors
  * @internal
  */
-import { MalformedChunkError, ProviderError, type RxllmError, StreamTruncatedError } from '../../errors.ts';
-import { clause } from '../../internal/error-text.ts';
-import { isRetryableStatus } from '../../internal/source.ts';
+import { MalformedChunkError, ProviderError, type RxllmError, StreamTruncatedError } from '../../core/errors.ts';
+import { clause } from '../../core/error-classification.ts';
+import { isRetryableStatus } from '../../sources/create-source.ts';
 
 /** rxllm's provider name for Bedrock. */
 export const PROVIDER = 'bedrock';

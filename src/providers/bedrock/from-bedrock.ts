@@ -12,9 +12,9 @@ import {
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { Observable } from 'rxjs';
-import type { Delta } from '../../delta.ts';
-import { createSource, type Sink } from '../../internal/source.ts';
-import { ConverseStreamMapper, mapConverseOutput, metadataDelta } from './converse-mapping.ts';
+import type { Delta } from '../../core/delta.ts';
+import { createSource, type Sink } from '../../sources/create-source.ts';
+import { ConverseStreamMapper, mapConverseOutput, metadataDelta } from './decode-stream.ts';
 import { isServiceException, mapBedrockError, PROVIDER, truncatedError } from './errors.ts';
 
 /** Options of {@link fromBedrock}. */

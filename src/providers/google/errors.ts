@@ -5,8 +5,8 @@
  * @see https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
  * @module
  */
-import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../errors.ts';
-import { clause } from '../../internal/error-text.ts';
+import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../core/errors.ts';
+import { clause } from '../../core/error-classification.ts';
 
 const PROVIDER = 'google';
 

@@ -4,11 +4,11 @@
  */
 import type { GenerateContentParameters, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import type { Observable } from 'rxjs';
-import type { Delta } from '../../delta.ts';
-import { StreamTruncatedError } from '../../errors.ts';
-import { createSource, type Sink } from '../../internal/source.ts';
+import type { Delta } from '../../core/delta.ts';
+import { StreamTruncatedError } from '../../core/errors.ts';
+import { createSource, type Sink } from '../../sources/create-source.ts';
 import { mapGoogleError } from './errors.ts';
-import { GeminiChunkMapper } from './gemini-mapping.ts';
+import { GeminiChunkMapper } from './decode-stream.ts';
 
 /** Options of {@link fromGoogle}. */
 export interface FromGoogleOptions {

@@ -5,6 +5,6 @@
  */
 export { fromGoogle } from './from-google.ts';
 export type { FromGoogleOptions } from './from-google.ts';
-export { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from './gemini-mapping.ts';
-export type { GeminiUsageLike } from './gemini-mapping.ts';
-export type { DeltaSink } from '../../delta.ts';
+export { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from './decode-stream.ts';
+export type { GeminiUsageLike } from './decode-stream.ts';
+export type { DeltaSink } from '../../core/delta.ts';

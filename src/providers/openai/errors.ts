@@ -7,9 +7,9 @@
  * @module
  */
 import { APIConnectionError, APIError } from 'openai';
-import { ProviderError, type RxllmError } from '../../errors.ts';
-import { clause, rootCause } from '../../internal/error-text.ts';
-import { isRetryableStatus, mapNetworkError, type Sink } from '../../internal/source.ts';
+import { ProviderError, type RxllmError } from '../../core/errors.ts';
+import { clause, rootCause } from '../../core/error-classification.ts';
+import { isRetryableStatus, mapNetworkError, type Sink } from '../../sources/create-source.ts';
 import { advice } from './stream-errors.ts';
 
 /**

@@ -1,8 +1,8 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { Observable } from 'rxjs';
-import type { Delta } from '../../delta.ts';
-import { createSource, readSSE, type Sink } from '../../internal/source.ts';
+import type { Delta } from '../../core/delta.ts';
+import { createSource, readSSE, type Sink } from '../../sources/create-source.ts';
 import {
   CHAT_PROVIDER,
   CHAT_TERMINAL,
@@ -10,7 +10,7 @@ import {
   mapChatCompletion,
   type ChatCompletionWire,
   type ChatMappingOptions,
-} from './chat-mapping.ts';
+} from './decode-stream.ts';
 import { mapOpenAIError } from './errors.ts';
 import { streamError } from './stream-errors.ts';
 

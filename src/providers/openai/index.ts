@@ -5,9 +5,9 @@
  */
 export { fromOpenAI } from './from-openai.ts';
 export type { FromOpenAIOptions, OpenAIChatParams, OpenAIRequestOptions } from './from-openai.ts';
-export { fromOpenAIResponses } from './from-openai-responses.ts';
-export type { FromOpenAIResponsesOptions, OpenAIResponsesParams } from './from-openai-responses.ts';
-export { ChatStreamMapper, mapChatCompletion, mapChatFinishReason, mapChatUsage } from './chat-mapping.ts';
-export type { ChatMappingOptions } from './chat-mapping.ts';
-export type { DeltaSink } from '../../delta.ts';
-export { ResponsesStreamMapper, mapIncompleteReason, mapResponseUsage } from './responses-mapping.ts';
+export { fromOpenAIResponses } from '../openai-responses/from-openai-responses.ts';
+export type { FromOpenAIResponsesOptions, OpenAIResponsesParams } from '../openai-responses/from-openai-responses.ts';
+export { ChatStreamMapper, mapChatCompletion, mapChatFinishReason, mapChatUsage } from './decode-stream.ts';
+export type { ChatMappingOptions } from './decode-stream.ts';
+export type { DeltaSink } from '../../core/delta.ts';
+export { ResponsesStreamMapper, mapIncompleteReason, mapResponseUsage } from '../openai-responses/decode-stream.ts';

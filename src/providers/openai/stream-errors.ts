@@ -6,9 +6,9 @@
  * @see https://platform.openai.com/docs/guides/error-codes
  * @module
  */
-import { ProviderError } from '../../errors.ts';
-import { clause } from '../../internal/error-text.ts';
-import { isRetryableStatus } from '../../internal/source.ts';
+import { ProviderError } from '../../core/errors.ts';
+import { clause } from '../../core/error-classification.ts';
+import { isRetryableStatus } from '../../sources/create-source.ts';
 
 /** The fields an in-stream error payload may carry (OpenAI, Groq, OpenRouter, the Responses API). */
 interface ErrorPayload {

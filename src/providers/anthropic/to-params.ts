@@ -4,9 +4,9 @@
  * @internal
  */
 import type { Anthropic } from '@anthropic-ai/sdk';
-import type { AnthropicMessageParams } from '../../providers/anthropic/from-anthropic.ts';
-import type { ChatRequest, ToolChoice } from './chat-request.ts';
-import { argumentsOf, checkToolKinds, EMPTY_SCHEMA, groupTurns, texts } from './translate-shared.ts';
+import type { AnthropicMessageParams } from './from-anthropic.ts';
+import type { ChatRequest, ToolChoice } from '../../gateway/parse-chat-request.ts';
+import { argumentsOf, checkToolKinds, EMPTY_SCHEMA, groupTurns, texts } from '../shared/to-params-shared.ts';
 
 /** `max_tokens` when the request gives none (the Messages API requires it), as `rxllm chat` uses. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;

@@ -3,8 +3,8 @@
  * @see https://platform.openai.com/docs/api-reference/chat/create
  * @internal
  */
-import type { OpenAIChatParams } from '../../providers/openai/from-openai.ts';
-import type { ChatRequest } from './chat-request.ts';
+import type { OpenAIChatParams } from './from-openai.ts';
+import type { ChatRequest } from '../../gateway/parse-chat-request.ts';
 
 /**
  * The body as the client sent it, with `model` set to the upstream model, `stream` left out

@@ -1,4 +1,4 @@
-import { IdleTimeoutError, ProviderError, StreamTruncatedError } from '../errors.ts';
+import { IdleTimeoutError, ProviderError, StreamTruncatedError } from './errors.ts';
 
 /** Codes of connection failures (Node sockets, DNS, undici) worth sending the request again. */
 const CONNECT_CODES = new Set([

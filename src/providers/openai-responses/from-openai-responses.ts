@@ -1,12 +1,12 @@
 import type OpenAI from 'openai';
 import type { ResponseCreateParamsBase } from 'openai/resources/responses/responses';
 import type { Observable } from 'rxjs';
-import type { Delta } from '../../delta.ts';
-import { createSource, readSSE, type Sink } from '../../internal/source.ts';
-import { mapOpenAIError } from './errors.ts';
-import { streamError } from './stream-errors.ts';
-import { isJSON, type OpenAIRequestOptions } from './from-openai.ts';
-import { RESPONSES_PROVIDER, RESPONSES_TERMINAL, ResponsesStreamMapper, type ResponseWire } from './responses-mapping.ts';
+import type { Delta } from '../../core/delta.ts';
+import { createSource, readSSE, type Sink } from '../../sources/create-source.ts';
+import { mapOpenAIError } from '../openai/errors.ts';
+import { streamError } from '../openai/stream-errors.ts';
+import { isJSON, type OpenAIRequestOptions } from '../openai/from-openai.ts';
+import { RESPONSES_PROVIDER, RESPONSES_TERMINAL, ResponsesStreamMapper, type ResponseWire } from './decode-stream.ts';
 
 /** The SDK's own Responses request params, without `stream` (rxllm sets it). */
 export type OpenAIResponsesParams = Omit<ResponseCreateParamsBase, 'stream'>;

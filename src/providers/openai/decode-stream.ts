@@ -11,9 +11,9 @@
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { DeltaSink, FinishReason, UsageDelta } from '../../delta.ts';
-import { StreamTruncatedError } from '../../errors.ts';
-import { parseJSON } from '../../internal/source.ts';
+import type { DeltaSink, FinishReason, UsageDelta } from '../../core/delta.ts';
+import { StreamTruncatedError } from '../../core/errors.ts';
+import { parseJSON } from '../../sources/create-source.ts';
 import { streamError } from './stream-errors.ts';
 
 /** Options of {@link ChatStreamMapper} (and of `fromOpenAI`). */

@@ -6,7 +6,7 @@
  * @see https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
  * @module
  */
-import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../core/delta.ts';
 import { geminiApiError } from './errors.ts';
 
 const PROVIDER = 'google';

@@ -7,8 +7,8 @@
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
-import { parseJSON, type SseMapper } from '../../internal/source.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../core/delta.ts';
+import { parseJSON, type SseMapper } from '../../sources/create-source.ts';
 import { anthropicStreamError } from './errors.ts';
 
 const PROVIDER = 'anthropic';

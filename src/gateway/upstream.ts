@@ -4,16 +4,16 @@
  * @internal
  */
 import type { Observable } from 'rxjs';
-import type { Delta } from '../../delta.ts';
-import { fallbackToNonStreaming } from '../../operators/fallbackToNonStreaming.ts';
-import { splitReasoning } from '../../operators/splitReasoning.ts';
-import { timeoutIdle } from '../../operators/timeoutIdle.ts';
-import { anthropicClient, bedrockClient, type Endpoint, googleClient, openAIClient, type ProviderName } from '../providers.ts';
-import type { ChatRequest } from './chat-request.ts';
-import { ANTHROPIC_UNSUPPORTED, toAnthropicParams } from './translate-anthropic.ts';
-import { BEDROCK_UNSUPPORTED, toBedrockInput } from './translate-bedrock.ts';
-import { GOOGLE_UNSUPPORTED, toGoogleParams } from './translate-google.ts';
-import { toOpenAIParams } from './translate-openai.ts';
+import type { Delta } from '../core/delta.ts';
+import { fallbackToNonStreaming } from '../operators/fallbackToNonStreaming.ts';
+import { splitReasoning } from '../operators/splitReasoning.ts';
+import { timeoutIdle } from '../operators/timeoutIdle.ts';
+import { anthropicClient, bedrockClient, type Endpoint, googleClient, openAIClient, type ProviderName } from '../cli/providers.ts';
+import type { ChatRequest } from './parse-chat-request.ts';
+import { ANTHROPIC_UNSUPPORTED, toAnthropicParams } from '../providers/anthropic/to-params.ts';
+import { BEDROCK_UNSUPPORTED, toBedrockInput } from '../providers/bedrock/to-params.ts';
+import { GOOGLE_UNSUPPORTED, toGoogleParams } from '../providers/google/to-params.ts';
+import { toOpenAIParams } from '../providers/openai/to-params.ts';
 
 /** One provider behind the server. */
 export interface Upstream extends Endpoint {
@@ -59,22 +59,22 @@ export async function createUpstream(config: UpstreamConfig): Promise<Upstream> 
   switch (provider) {
     case 'openai': {
       const { client, compatible: _compatible, ...where } = await openAIClient(env, replayURL);
-      const { fromOpenAI } = await import('../../providers/openai/from-openai.ts');
+      const { fromOpenAI } = await import('../providers/openai/from-openai.ts');
       return { provider, model, unsupported: [], ...where, source: (r, s) => fromOpenAI(client, toOpenAIParams(r, model, streams(s)), { stream: streams(s) }) };
     }
     case 'anthropic': {
       const { client, ...where } = await anthropicClient(env, replayURL);
-      const { fromAnthropic } = await import('../../providers/anthropic/from-anthropic.ts');
+      const { fromAnthropic } = await import('../providers/anthropic/from-anthropic.ts');
       return { provider, model, unsupported: ANTHROPIC_UNSUPPORTED, ...where, source: (r, s) => fromAnthropic(client, toAnthropicParams(r, model), { stream: streams(s) }) };
     }
     case 'google': {
       const { client, ...where } = await googleClient(env, replayURL);
-      const { fromGoogle } = await import('../../providers/google/from-google.ts');
+      const { fromGoogle } = await import('../providers/google/from-google.ts');
       return { provider, model, unsupported: GOOGLE_UNSUPPORTED, ...where, source: (r, s) => fromGoogle(client, toGoogleParams(r, model), { stream: streams(s) }) };
     }
     case 'bedrock': {
       const { client, ...where } = await bedrockClient(env, replayURL);
-      const { fromBedrock } = await import('../../providers/bedrock/from-bedrock.ts');
+      const { fromBedrock } = await import('../providers/bedrock/from-bedrock.ts');
       return { provider, model, unsupported: BEDROCK_UNSUPPORTED, ...where, source: (r, s) => fromBedrock(client, toBedrockInput(r, model), { stream: streams(s) }) };
     }
     default:

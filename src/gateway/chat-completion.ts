@@ -4,9 +4,9 @@
  * @see https://platform.openai.com/docs/api-reference/chat/object
  * @internal
  */
-import type { Snapshot } from '../../delta.ts';
-import { toOpenAIFinishReason, toOpenAIUsage } from '../../sse/toChatCompletionChunks.ts';
-import type { ChatCompletionUsage } from '../../sse/wire.ts';
+import type { Snapshot } from '../core/delta.ts';
+import { toOpenAIFinishReason, toOpenAIUsage } from '../sse/toChatCompletionChunks.ts';
+import type { ChatCompletionUsage } from '../sse/wire.ts';
 
 /** One `chat.completion` object with a single choice. */
 export interface ChatCompletion {

@@ -5,9 +5,9 @@
  * @internal
  */
 import type { Content, FunctionCallingConfigMode, GenerateContentConfig, GenerateContentParameters, Part, ToolConfig } from '@google/genai';
-import type { ChatRequest, ToolChoice } from './chat-request.ts';
-import { invalidValue } from './invalid-request.ts';
-import { argumentsOf, checkToolKinds, groupTurns, texts } from './translate-shared.ts';
+import type { ChatRequest, ToolChoice } from '../../gateway/parse-chat-request.ts';
+import { invalidValue } from '../../gateway/invalid-request.ts';
+import { argumentsOf, checkToolKinds, groupTurns, texts } from '../shared/to-params-shared.ts';
 
 /** Chat Completions fields the Gemini API has no place for: left out. */
 export const GOOGLE_UNSUPPORTED: readonly string[] = ['parallel_tool_calls'];

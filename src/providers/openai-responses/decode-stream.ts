@@ -6,11 +6,11 @@
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { DeltaSink, FinishReason, UsageDelta } from '../../delta.ts';
-import { ProviderError } from '../../errors.ts';
-import { clause } from '../../internal/error-text.ts';
-import { parseJSON } from '../../internal/source.ts';
-import { isRetryableCode, streamError } from './stream-errors.ts';
+import type { DeltaSink, FinishReason, UsageDelta } from '../../core/delta.ts';
+import { ProviderError } from '../../core/errors.ts';
+import { clause } from '../../core/error-classification.ts';
+import { parseJSON } from '../../sources/create-source.ts';
+import { isRetryableCode, streamError } from '../openai/stream-errors.ts';
 
 /** rxllm's provider name for the Responses API. */
 export const RESPONSES_PROVIDER = 'openai-responses';

@@ -14,7 +14,7 @@ import type {
   ReasoningContentBlockDelta,
   TokenUsage,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../delta.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../core/delta.ts';
 import { bedrockExceptionError, PROVIDER } from './errors.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Delta, FinishReason, Snapshot, ToolCallSnapshot, Usage } from '../delta.ts';
+import type { Delta, FinishReason, Snapshot, ToolCallSnapshot, Usage } from './delta.ts';
 
 /**
  * Mutable accumulator of a response, applied delta by delta in O(1) amortized time (string

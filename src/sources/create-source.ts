@@ -1,9 +1,9 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Observable } from 'rxjs';
-import type { Delta, DeltaSink } from '../delta.ts';
-import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../errors.ts';
-import { clause } from './error-text.ts';
-import { SnapshotBuilder } from './snapshot-builder.ts';
+import type { Delta, DeltaSink } from '../core/delta.ts';
+import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../core/errors.ts';
+import { clause } from '../core/error-classification.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
 /**
  * Where a source's mapping code puts its deltas. `next` records the delta (for `partial`) and

@@ -12,8 +12,8 @@ import type {
   ToolChoice as BedrockToolChoice,
   ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { ChatRequest, ToolChoice } from './chat-request.ts';
-import { argumentsOf, checkToolKinds, EMPTY_SCHEMA, groupTurns, texts } from './translate-shared.ts';
+import type { ChatRequest, ToolChoice } from '../../gateway/parse-chat-request.ts';
+import { argumentsOf, checkToolKinds, EMPTY_SCHEMA, groupTurns, texts } from '../shared/to-params-shared.ts';
 
 /** Smithy's JSON document type, as the SDK's models name it. */
 type DocumentType = NonNullable<ToolUseBlock['input']>;

@@ -3,8 +3,8 @@
  * arguments as JSON objects, and turns grouped by speaker. Pure.
  * @internal
  */
-import type { ChatMessage, ChatRequest, ContentPart, ToolCallPart } from './chat-request.ts';
-import { InvalidRequestError, invalidValue } from './invalid-request.ts';
+import type { ChatMessage, ChatRequest, ContentPart, ToolCallPart } from '../../gateway/parse-chat-request.ts';
+import { InvalidRequestError, invalidValue } from '../../gateway/invalid-request.ts';
 
 /** Who speaks a group of turns in the providers' two-role formats: tool results count as the user's. */
 export type Speaker = 'user' | 'assistant';

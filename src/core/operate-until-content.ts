@@ -1,5 +1,5 @@
 import type { Observable, Subscriber, Subscription } from 'rxjs';
-import { type Delta, isContentDelta } from '../delta.ts';
+import { type Delta, isContentDelta } from './delta.ts';
 import { operate } from './operate.ts';
 
 /**
