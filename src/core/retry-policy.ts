@@ -1,18 +1,5 @@
+import { causeChain, isConnectionFailure } from './error-classification.ts';
 import { IdleTimeoutError, ProviderError, StreamTruncatedError } from './errors.ts';
-
-/** Codes of connection failures (Node sockets, DNS, undici) worth sending the request again. */
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
 
 /**
  * `retryBeforeFirstDelta`'s default test: whether sending the same request again may succeed.
@@ -25,17 +12,7 @@ export function isTransientError(err: unknown): boolean {
   if (err instanceof ProviderError && err.retryable) return true;
   if (err instanceof StreamTruncatedError) return true;
   if (err instanceof IdleTimeoutError) return err.phase === 'first';
-  let current: unknown = err;
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    const e = current as { name?: unknown; code?: unknown; cause?: unknown };
-    // The SDKs' error classes keep `name` 'Error'; their class name tells them apart.
-    const name = (current as object).constructor?.name;
-    if (e.name === 'AbortError' || name === 'APIUserAbortError') return false;
-    if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return true;
-    if (typeof e.code === 'string' && CONNECT_CODES.has(e.code)) return true;
-    current = e.cause;
-  }
-  return false;
+  return isConnectionFailure(err);
 }
 
 /**
@@ -53,22 +30,19 @@ export function defaultRetryDelay(attempt: number, err: unknown, now: number): n
 }
 
 function retryAfterMs(err: unknown, now: number): number | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    const headers = (current as { headers?: { get?: unknown } }).headers;
-    if (headers && typeof headers.get === 'function') {
-      const get = (name: string) => (headers.get as (name: string) => string | null)(name);
-      const ms = Number.parseFloat(get('retry-after-ms') ?? '');
-      if (!Number.isNaN(ms)) return ms;
-      const after = get('retry-after');
-      if (after) {
-        const seconds = Number.parseFloat(after);
-        const at = Number.isNaN(seconds) ? Date.parse(after) - now : seconds * 1000;
-        if (!Number.isNaN(at)) return at;
-      }
-      return undefined;
+  for (const e of causeChain(err)) {
+    const headers = (e as { headers?: { get?: unknown } }).headers;
+    if (!headers || typeof headers.get !== 'function') continue;
+    const get = (name: string) => (headers.get as (name: string) => string | null)(name);
+    const ms = Number.parseFloat(get('retry-after-ms') ?? '');
+    if (!Number.isNaN(ms)) return ms;
+    const after = get('retry-after');
+    if (after) {
+      const seconds = Number.parseFloat(after);
+      const at = Number.isNaN(seconds) ? Date.parse(after) - now : seconds * 1000;
+      if (!Number.isNaN(at)) return at;
     }
-    current = (current as { cause?: unknown }).cause;
+    return undefined;
   }
   return undefined;
 }

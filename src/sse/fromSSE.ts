@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
 import { ProviderError, RxllmError } from '../core/errors.ts';
-import { createSource, isRetryableStatus, mapNetworkError, readSSE } from '../sources/create-source.ts';
+import { createSource } from '../sources/create-source.ts';
+import { mapNetworkError, readSSE } from '../sources/read-sse.ts';
+import { isRetryableStatus } from '../core/error-classification.ts';
 import {
   CHAT_PROVIDER,
   CHAT_TERMINAL,

@@ -8,7 +8,7 @@
  */
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../core/delta.ts';
-import { parseJSON, type SseMapper } from '../../sources/create-source.ts';
+import { parseJSON, type SseMapper } from '../../sources/read-sse.ts';
 import { anthropicStreamError } from './errors.ts';
 
 const PROVIDER = 'anthropic';

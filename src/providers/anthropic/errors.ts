@@ -6,8 +6,9 @@
  * @module
  */
 import { ProviderError, type RxllmError } from '../../core/errors.ts';
-import { clause, rootCause } from '../../core/error-classification.ts';
-import { isRetryableStatus, mapNetworkError, type Sink } from '../../sources/create-source.ts';
+import { clause, isRetryableStatus, rootCause, statusAdvice } from '../../core/error-classification.ts';
+import type { Sink } from '../../sources/create-source.ts';
+import { mapNetworkError } from '../../sources/read-sse.ts';
 
 const PROVIDER = 'anthropic';
 
@@ -72,7 +73,7 @@ export function mapAnthropicError(error: unknown, sink: Sink): RxllmError {
     // the body's own message; the SDK's `message` is the status and the whole JSON body
     const detail: string = typeof e.error?.error?.message === 'string' ? e.error.error.message : e.message;
     return new ProviderError(
-      `anthropic request failed with HTTP ${status}${code ? ` ${code}` : ''}: ${clause(detail)}. ${advice(status, retryable)}`,
+      `anthropic request failed with HTTP ${status}${code ? ` ${code}` : ''}: ${clause(detail)}. ${statusAdvice(status, retryable)}`,
       { provider: PROVIDER, status, code, retryable, cause: error },
     );
   }
@@ -85,10 +86,4 @@ export function mapAnthropicError(error: unknown, sink: Sink): RxllmError {
     );
   }
   return mapNetworkError(error, sink, PROVIDER, 'message_stop');
-}
-
-function advice(status: number, retryable: boolean): string {
-  if (status === 401 || status === 403) return 'Check the API key and its permissions.';
-  if (retryable) return 'Sending the request again may succeed (after a pause for 429 and 529).';
-  return 'Fix the request; sending it again unchanged will not help.';
 }

@@ -5,7 +5,8 @@
 import type { Anthropic } from '@anthropic-ai/sdk';
 import type { Observable } from 'rxjs';
 import type { Delta } from '../../core/delta.ts';
-import { createSource, readSSE } from '../../sources/create-source.ts';
+import { createSource } from '../../sources/create-source.ts';
+import { readSSE } from '../../sources/read-sse.ts';
 import { mapAnthropicError } from './errors.ts';
 import { AnthropicEventMapper, mapAnthropicMessage } from './decode-stream.ts';
 

@@ -6,8 +6,7 @@
  * @internal
  */
 import { MalformedChunkError, ProviderError, type RxllmError, StreamTruncatedError } from '../../core/errors.ts';
-import { clause } from '../../core/error-classification.ts';
-import { isRetryableStatus } from '../../sources/create-source.ts';
+import { clause, describeError, isConnectionFailure, isRetryableStatus, truncatedError as truncatedStream } from '../../core/error-classification.ts';
 
 /** rxllm's provider name for Bedrock. */
 export const PROVIDER = 'bedrock';
@@ -59,11 +58,7 @@ export function bedrockExceptionError(
 
 /** A `StreamTruncatedError`: the stream ended before `messageStop`. */
 export function truncatedError(what: string, cause?: unknown): StreamTruncatedError {
-  return new StreamTruncatedError(
-    `${PROVIDER} stream ended before its terminal event (messageStop): ${what}. ` +
-      'What had arrived is in `partial`; retrying repeats the whole request.',
-    { provider: PROVIDER, cause },
-  );
+  return truncatedStream(PROVIDER, 'messageStop', what, cause);
 }
 
 /**
@@ -104,26 +99,16 @@ export function mapBedrockError(error: unknown, phase: 'request' | 'body'): Rxll
       { provider: PROVIDER, line: message.slice(0, 200), cause: error },
     );
   }
-  if (phase === 'body') return truncatedError(`the connection failed (${describe(error)})`, error);
-  const retryable = isNetworkError(error);
+  if (phase === 'body') return truncatedError(`the connection failed (${describeError(error)})`, error);
+  const retryable = isConnectionFailure(error);
   return new ProviderError(
-    `${PROVIDER} request failed: ${describe(error)}. ${retryable ? 'The connection failed; sending the request again may succeed.' : 'Check the client configuration (endpoint, region, credentials).'}`,
+    `${PROVIDER} request failed: ${describeError(error)}. ${retryable ? 'The connection failed; sending the request again may succeed.' : 'Check the client configuration (endpoint, region, credentials).'}`,
     { provider: PROVIDER, code: (error as { code?: string } | undefined)?.code ?? (error instanceof Error ? error.name : undefined), retryable, cause: error },
   );
 }
 
 /** Messages of @smithy/core's event-stream decoder for a frame it rejects. */
 const FRAME_ERROR = /checksum|message too short|message length does not match|header type tag|Invalid UUID|Unrecognizable event type|event message where size/i;
-
-/** Timeouts and Node network error codes that the SDK's retry rule treats as transient. */
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-
-function isNetworkError(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error) || depth > 5) return false;
-  const code = (error as { code?: unknown }).code;
-  return TRANSIENT_NAMES.has(error.name) || (typeof code === 'string' && TRANSIENT_CODES.has(code)) || isNetworkError(error.cause, depth + 1);
-}
 
 /** The `message` of a JSON error body such as `{"message":"…"}`, else the text itself. */
 function messageOf(text: string): string {
@@ -135,8 +120,4 @@ function messageOf(text: string): string {
   } catch {
     return text;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { MalformedChunkError, ProviderError, RxllmError, StreamTruncatedError } from '../../core/errors.ts';
-import { clause } from '../../core/error-classification.ts';
+import { clause, describeError, isConnectionFailure, statusAdvice } from '../../core/error-classification.ts';
 
 const PROVIDER = 'google';
 
@@ -35,7 +35,7 @@ export function geminiApiError(error: any, cause: unknown = error, inStream = fa
     ? `google reported an error mid-response${what === '' ? '' : ` (${what})`}`
     : `google request failed${status !== undefined ? ` with HTTP ${status}` : ''}${code ? ` ${code}` : ''}`;
   return new ProviderError(
-    `${head}: ${clause(detail)}. ${advice(status, retryable)}${inStream ? ' What had arrived is in `partial`.' : ''}`,
+    `${head}: ${clause(detail)}. ${statusAdvice(status, retryable)}${inStream ? ' What had arrived is in `partial`.' : ''}`,
     { provider: PROVIDER, status, code, retryable, cause },
   );
 }
@@ -76,18 +76,18 @@ export function mapGoogleError(error: unknown, phase: 'request' | 'response'): R
   }
   if (phase === 'response' && (isConnectionFailure(e) || e.message === 'Incomplete JSON segment at the end' || e.message === 'Response body is empty')) {
     return new StreamTruncatedError(
-      `google stream ended before its terminal event (a chunk with finishReason): ${describe(e)}. ` +
+      `google stream ended before its terminal event (a chunk with finishReason): ${describeError(e)}. ` +
         'What had arrived is in `partial`; retrying repeats the whole request.',
       { provider: PROVIDER, cause: error },
     );
   }
   if (phase === 'request' && isConnectionFailure(e)) {
     return new ProviderError(
-      `google request failed before a response arrived (${describe(e)}). Check the network and httpOptions.baseUrl; sending the request again may succeed.`,
+      `google request failed before a response arrived (${describeError(e)}). Check the network and httpOptions.baseUrl; sending the request again may succeed.`,
       { provider: PROVIDER, retryable: true, cause: error },
     );
   }
-  return new ProviderError(`google request failed: ${clause(describe(e))}. Check the client's configuration and the network; the error is in \`cause\`.`, {
+  return new ProviderError(`google request failed: ${clause(describeError(e))}. Check the client's configuration and the network; the error is in \`cause\`.`, {
     provider: PROVIDER,
     retryable: false,
     cause: error,
@@ -108,21 +108,3 @@ function parseApiErrorMessage(message: string): { status?: string; message?: str
   }
 }
 
-function isConnectionFailure(e: Error): boolean {
-  const cause = e.cause as { code?: unknown } | undefined;
-  return (
-    (e.name === 'TypeError' && (e.message === 'terminated' || e.message === 'fetch failed')) ||
-    (typeof cause?.code === 'string' && (cause.code.startsWith('UND_ERR') || cause.code === 'ECONNRESET' || cause.code === 'ECONNREFUSED'))
-  );
-}
-
-function describe(e: Error): string {
-  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-  return `${e.name}: ${e.message}${cause}`;
-}
-
-function advice(status: number | undefined, retryable: boolean): string {
-  if (status === 401 || status === 403) return 'Check the API key and its permissions.';
-  if (retryable) return 'Sending the request again may succeed (after a pause for 429).';
-  return 'Fix the request; sending it again unchanged will not help.';
-}

@@ -9,7 +9,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import type { DeltaSink, FinishReason, UsageDelta } from '../../core/delta.ts';
 import { ProviderError } from '../../core/errors.ts';
 import { clause } from '../../core/error-classification.ts';
-import { parseJSON } from '../../sources/create-source.ts';
+import { parseJSON } from '../../sources/read-sse.ts';
 import { isRetryableCode, streamError } from '../openai/stream-errors.ts';
 
 /** rxllm's provider name for the Responses API. */

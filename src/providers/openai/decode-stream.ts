@@ -13,7 +13,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { DeltaSink, FinishReason, UsageDelta } from '../../core/delta.ts';
 import { StreamTruncatedError } from '../../core/errors.ts';
-import { parseJSON } from '../../sources/create-source.ts';
+import { parseJSON } from '../../sources/read-sse.ts';
 import { streamError } from './stream-errors.ts';
 
 /** Options of {@link ChatStreamMapper} (and of `fromOpenAI`). */

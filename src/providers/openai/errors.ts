@@ -9,7 +9,9 @@
 import { APIConnectionError, APIError } from 'openai';
 import { ProviderError, type RxllmError } from '../../core/errors.ts';
 import { clause, rootCause } from '../../core/error-classification.ts';
-import { isRetryableStatus, mapNetworkError, type Sink } from '../../sources/create-source.ts';
+import { type Sink } from '../../sources/create-source.ts';
+import { mapNetworkError } from '../../sources/read-sse.ts';
+import { isRetryableStatus } from '../../core/error-classification.ts';
 import { advice } from './stream-errors.ts';
 
 /**

@@ -2,7 +2,8 @@ import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { Observable } from 'rxjs';
 import type { Delta } from '../../core/delta.ts';
-import { createSource, readSSE, type Sink } from '../../sources/create-source.ts';
+import { createSource, type Sink } from '../../sources/create-source.ts';
+import { readSSE } from '../../sources/read-sse.ts';
 import {
   CHAT_PROVIDER,
   CHAT_TERMINAL,

@@ -8,7 +8,7 @@
  */
 import { ProviderError } from '../../core/errors.ts';
 import { clause } from '../../core/error-classification.ts';
-import { isRetryableStatus } from '../../sources/create-source.ts';
+import { isRetryableStatus } from '../../core/error-classification.ts';
 
 /** The fields an in-stream error payload may carry (OpenAI, Groq, OpenRouter, the Responses API). */
 interface ErrorPayload {
