@@ -34,6 +34,41 @@ export {
   StreamTruncatedError,
 } from './core/errors.ts';
 export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions } from './core/errors.ts';
+export { ProviderSetupError, UnsupportedRequestError } from './core/errors.ts';
+
+// one request shape for every provider
+export type {
+  AssistantContentPart,
+  AssistantMessage,
+  ChatMessage,
+  ChatRequest,
+  FilePart,
+  IgnoredParam,
+  ImagePart,
+  ReasoningConfig,
+  ReasoningPart,
+  ResponseFormat,
+  TextPart,
+  ToolCallPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolMessage,
+  UserContentPart,
+  UserMessage,
+} from './core/chat-request.ts';
+export { toAssistantMessage } from './core/to-assistant-message.ts';
+export { stream } from './sources/stream.ts';
+export type { ChatStream, StreamTarget } from './sources/stream.ts';
+export type {
+  ClientConfig,
+  ProviderAdapter,
+  ProviderClient,
+  ProviderEnvironment,
+  ReplayCodec,
+  ReplayEvent,
+  SourceOptions,
+  Translation,
+} from './sources/provider-adapter.ts';
 
 // stream interop (Web Streams, async iteration)
 export { toReadableStream } from './interop/toReadableStream.ts';

@@ -174,7 +174,7 @@ describe.concurrent('rxllm chat: usage errors (exit 2)', () => {
   it('unknown provider', async () => {
     const result = await run(['chat', '--provider', 'nope', 'hi']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("rxllm: unknown provider 'nope'. Providers: openai, anthropic, google, bedrock, replay.\n");
+    expect(result.stderr).toBe("rxllm: unknown provider 'nope'. Providers: openai, openai-responses, anthropic, google, bedrock, replay.\n");
     expect(result.stdout).toBe('');
   });
 
@@ -253,7 +253,7 @@ describe.concurrent('rxllm chat with a real provider against a loopback server',
     expect(result.stderr).toMatch(/· finish stop \(end_turn\)\n$/);
     const request = server.requests[0]!;
     expect(request.headers['x-api-key'] ?? request.headers.authorization).toMatch(/sk-ant-test$/); // the SDK picks the header
-    expect(request.body).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'Cross the street?' }] });
+    expect(request.body).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'Cross the street?' }] }] });
   });
 
   it('an unreachable OPENAI_BASE_URL gives a message naming the URL (exit 1)', async () => {

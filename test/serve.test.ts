@@ -247,7 +247,7 @@ describe('rxllm serve: errors and faults reach the client, which never hangs', (
   it('bad requests get OpenAI-shaped 400s naming the field, and never reach the provider', async () => {
     const { client, handle } = await serve({ provider: 'openai', model: 'gpt-4o' });
     const before = upstream.requests.length;
-    await expect(client.chat.completions.create({ model: 'gpt-5', messages })).rejects.toMatchObject({ status: 400, param: 'model', code: 'model_not_found' });
+    await expect(client.chat.completions.create({ model: 'gpt-5', messages })).rejects.toMatchObject({ status: 404, param: 'model', code: 'model_not_found' });
     await expect(client.chat.completions.create({ model: 'gpt-4o' } as never)).rejects.toMatchObject({
       status: 400,
       param: 'messages',
@@ -374,7 +374,7 @@ describe('rxllm serve → Anthropic, Gemini, Bedrock: requests translated, answe
     expect(upstream.requests[before]!.body).toEqual({
       model: 'claude-x',
       max_tokens: 2000,
-      system: [{ type: 'text', text: 'Be safe.' }],
+      system: 'Be safe.',
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
       stream: true,
     });

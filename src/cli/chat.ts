@@ -4,12 +4,13 @@
  * @internal
  */
 import type { Observable } from 'rxjs';
+import type { ChatRequest } from '../core/chat-request.ts';
 import type { Delta } from '../core/delta.ts';
 import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 import type { ReplayServer } from '../replay/server.ts';
 import type { ChatOptions } from './args.ts';
 import { explainError } from './explain-error.ts';
-import { connect, defaultModels, sdkPackages, type Connection, type ProviderRequest } from './providers.ts';
+import { adapterOf, connect, sdkPackages, type Connection, type ProviderRequest } from './providers.ts';
 import { LiveRenderer, type Output } from './render.ts';
 import { findReplay, startReplay, type ReplayEntry } from './replays.ts';
 import { formatStats, StreamStats } from './stats.ts';
@@ -50,10 +51,10 @@ export async function runChat(options: ChatOptions, ctx: ChatContext): Promise<n
       const entry = findReplay(options.replay)!;
       server = await startReplay(entry, ctx.replayDir, options.speed);
       ctx.stderr.write(replayNotice(entry, options, server.url, ctx.stderrStyle));
-      request = { provider: entry.provider, model: entry.model, prompt: options.prompt, maxTokens: options.maxTokens, env: ctx.env, replayURL: server.url };
+      request = { provider: entry.provider, model: entry.model, request: chatRequestOf(options), env: ctx.env, replayURL: server.url };
     } else {
-      const model = options.model ?? defaultModels[options.provider];
-      request = { provider: options.provider, model, prompt: options.prompt, maxTokens: options.maxTokens, env: ctx.env };
+      const model = options.model ?? adapterOf(options.provider).defaultModel;
+      request = { provider: options.provider, model, request: chatRequestOf(options), env: ctx.env };
     }
     const connection = await connect(request);
 
@@ -152,6 +153,11 @@ function replayNotice(entry: ReplayEntry, options: ChatOptions, url: string, sty
     `through ${sdkPackages[entry.provider]} and rxllm/${entry.provider}; your prompt ${JSON.stringify(prompt)} is ignored. ` +
     `${style.dim}Set a provider key for a real answer (rxllm --help).${style.reset}\n`
   );
+}
+
+/** The request the CLI's flags make. */
+function chatRequestOf(options: ChatOptions): ChatRequest {
+  return { messages: [{ role: 'user', content: options.prompt }], ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }) };
 }
 
 function toJSON(builder: SnapshotBuilder): string {

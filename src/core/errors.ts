@@ -156,3 +156,50 @@ export class LifecycleHookError extends RxllmError {
     this.hook = options.hook;
   }
 }
+
+/**
+ * A {@link ChatRequest} holds something the provider cannot take and that cannot be left out
+ * without changing the question (an image by URL where the provider takes only bytes, a tool
+ * call whose arguments are not a JSON object). Raised by an adapter's request translation,
+ * before any request is sent. `param` names the field in `ChatRequest` terms
+ * (`messages[2].content[1]`). Fields that can be left out are reported as ignored instead.
+ */
+export class UnsupportedRequestError extends RxllmError {
+  readonly provider: string;
+  readonly param: string;
+
+  constructor(message: string, options: RxllmErrorOptions & { readonly provider: string; readonly param: string }) {
+    super(message, options);
+    this.provider = options.provider;
+    this.param = options.param;
+  }
+}
+
+/**
+ * A provider cannot be used as configured: its credentials (or region) are not set, or its SDK
+ * package is not installed. Raised by an adapter's `createClient` before any request.
+ * `variables` names what to set (`OPENAI_API_KEY`; `AWS_REGION`); `sdkPackage` what to install.
+ */
+export class ProviderSetupError extends RxllmError {
+  readonly provider: string;
+  /** `missing-credentials`: set one of `variables`; `sdk-not-installed`: `npm install` `sdkPackage`. */
+  readonly reason: 'missing-credentials' | 'sdk-not-installed';
+  readonly variables: readonly string[];
+  readonly sdkPackage: string | undefined;
+
+  constructor(
+    message: string,
+    options: RxllmErrorOptions & {
+      readonly provider: string;
+      readonly reason: 'missing-credentials' | 'sdk-not-installed';
+      readonly variables?: readonly string[];
+      readonly sdkPackage?: string;
+    },
+  ) {
+    super(message, options);
+    this.provider = options.provider;
+    this.reason = options.reason;
+    this.variables = options.variables ?? [];
+    this.sdkPackage = options.sdkPackage;
+  }
+}

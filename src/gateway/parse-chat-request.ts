@@ -1,67 +1,49 @@
 /**
  * Reads an OpenAI Chat Completions request body into a checked, provider-neutral
- * {@link ChatRequest}, which the `translate-*` modules turn into each provider's request. Pure.
+ * {@link ChatRequest}, which each adapter translates for its provider. Pure.
  * @see https://platform.openai.com/docs/api-reference/chat/create
- * @internal
+ * @module
  */
+import type {
+  AssistantContentPart,
+  ChatMessage,
+  ChatRequest,
+  ResponseFormat,
+  ToolChoice,
+  ToolDefinition,
+  UserContentPart,
+} from '../core/chat-request.ts';
 import { InvalidRequestError, invalidType, invalidValue, missing, typeName } from './invalid-request.ts';
 
-/** One part of a message's content: text, or another kind (image, audio, file) kept by type name. */
-export type ContentPart = { readonly type: 'text'; readonly text: string } | { readonly type: 'other'; readonly partType: string };
-
-/** A tool call of an earlier assistant turn. `arguments` is the JSON text as the client sent it. */
-export interface ToolCallPart {
-  readonly id: string;
-  readonly name: string;
-  readonly arguments: string;
-}
-
-/** A user, assistant or tool turn. `at` is the message's position in the body's `messages`, for error params. */
-export type ChatMessage =
-  | { readonly role: 'user'; readonly at: number; readonly content: readonly ContentPart[] }
-  | { readonly role: 'assistant'; readonly at: number; readonly content: readonly ContentPart[]; readonly toolCalls: readonly ToolCallPart[] }
-  | { readonly role: 'tool'; readonly at: number; readonly toolCallId: string; readonly content: string };
-
-/** A function tool the model may call; `parameters` is its JSON Schema (absent: no parameters). */
-export interface ToolDefinition {
-  readonly name: string;
-  readonly description?: string;
-  readonly parameters?: Record<string, unknown>;
-}
-
-/** `tool_choice`: `auto`, `none`, `required` (some tool), or one named function. */
-export type ToolChoice = 'auto' | 'none' | 'required' | { readonly name: string };
-
-/** A Chat Completions request, checked, in the terms every translation shares. */
-export interface ChatRequest {
+/** A Chat Completions body, read: the neutral request and what steers the serving. */
+export interface ParsedChatRequest {
+  /** The body's `model`: the name the client asked for. */
   readonly model: string;
   /** The client asked for server-sent events (`stream: true`). */
   readonly stream: boolean;
   /** `stream_options.include_usage`. */
   readonly includeUsage: boolean;
-  /** The text of every `system` and `developer` message, in order. */
-  readonly system: readonly string[];
-  /** The user, assistant and tool turns, in order. */
-  readonly messages: readonly ChatMessage[];
-  /** Function tools; `undefined` when the request has none. */
-  readonly tools: readonly ToolDefinition[] | undefined;
-  /** Tools of other kinds (`custom`, …), by type; only OpenAI takes them. */
-  readonly otherTools: readonly string[];
-  readonly toolChoice: ToolChoice | undefined;
-  readonly parallelToolCalls: boolean | undefined;
-  /** `max_completion_tokens`, else `max_tokens`: output token limit. */
-  readonly maxTokens: number | undefined;
-  readonly temperature: number | undefined;
-  readonly topP: number | undefined;
-  readonly stop: readonly string[] | undefined;
-  /** Body fields no translation to another provider carries (`response_format`, `seed`, …), sorted. */
-  readonly unmapped: readonly string[];
-  /** The body as received, for the OpenAI pass-through. */
+  readonly request: ChatRequest;
+  /**
+   * Body fields that `ChatRequest` has no place for (`logprobs`, `metadata`, `store`, …), as
+   * sent. The OpenAI adapter's pass-through carries them; for other providers they are ignored
+   * and named in `x-rxllm-ignored-params`.
+   */
+  readonly extras: Readonly<Record<string, unknown>>;
+  /**
+   * What the body holds that `ChatRequest` cannot (tools other than functions, `input_audio`
+   * parts, files by id), each as the 400 to answer with when the upstream is not OpenAI itself
+   * (whose adapter takes the body as it is).
+   */
+  readonly unserved: readonly InvalidRequestError[];
+  /** For each message of `request.messages`, its position in the body's `messages` (for error params). */
+  readonly bodyIndex: readonly number[];
+  /** The body as received. */
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-/** Body fields that the translations read (or that only steer the serving). */
-const mapped = new Set([
+/** Body fields read into the request (or that only steer the serving). */
+const READ = new Set([
   'model',
   'messages',
   'stream',
@@ -74,22 +56,33 @@ const mapped = new Set([
   'temperature',
   'top_p',
   'stop',
+  'seed',
+  'reasoning_effort',
+  'response_format',
   'n',
 ]);
 
+/** How deep `messages`, tools and schemas may nest before a body is refused, in levels. */
+export const MAX_BODY_DEPTH = 64;
+
 /**
- * Checks a parsed JSON body as OpenAI does and reads it into a {@link ChatRequest}. `model` is
- * checked for presence and type here; whether it is served is the server's check.
+ * Checks a parsed JSON body as OpenAI does and reads it into a {@link ParsedChatRequest}.
+ * `model` is checked for presence and type here; whether it is served is the handler's check.
  *
- * Message content may be a string or an array of parts; `text` parts are read, other parts
- * (`image_url`, `input_audio`, `file`) are kept by type for the OpenAI pass-through. `system` and
- * `developer` messages may stand anywhere. An assistant message's `content` may be null when it
- * has `tool_calls`. `n` other than 1 is refused: the server answers with one choice.
+ * - `system` and `developer` messages (anywhere) → `system`, joined by blank lines;
+ * - user content: a string, or `text`, `image_url` (→ image; `data:` URLs kept as URLs, read as
+ *   bytes by adapters that need them), `file` with `file_data` (→ file) parts; other part types
+ *   (`input_audio`, `file` by id) are refused for providers other than OpenAI by the adapter;
+ * - assistant `content` (may be null with `tool_calls`) and `tool_calls` → text and tool-call
+ *   parts; `refusal` text is kept as text; tool messages → tool results (text);
+ * - `tools` (function tools), `tool_choice`, `parallel_tool_calls`, `max_completion_tokens` (else
+ *   `max_tokens`), `temperature`, `top_p`, `stop`, `seed`, `reasoning_effort`, `response_format`.
  *
  * @throws InvalidRequestError (400) naming the field: not an object, a required field missing,
- * a wrong type, an unknown role, a tool message without `tool_call_id`, `n` > 1.
+ * a wrong type, an unknown role, a tool message without `tool_call_id`, `n` other than 1,
+ * `stream_options` without `stream: true`. What only OpenAI takes is listed in `unserved`.
  */
-export function parseChatRequest(body: unknown): ChatRequest {
+export function parseChatRequest(body: unknown): ParsedChatRequest {
   if (!isObject(body)) throw new InvalidRequestError(`The request body must be a JSON object, not ${typeName(body)}.`, { code: 'invalid_type' });
   const model = body.model;
   if (model === undefined) throw missing('model');
@@ -100,10 +93,13 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const streamOptions = body.stream_options;
   if (streamOptions !== undefined && streamOptions !== null) {
     if (!isObject(streamOptions)) throw invalidType('stream_options', 'an object', streamOptions);
+    if (!stream) {
+      throw new InvalidRequestError("The 'stream_options' parameter is only allowed when 'stream' is enabled.", { param: 'stream_options', code: 'invalid_value' });
+    }
     includeUsage = optional(streamOptions, 'include_usage', 'boolean', 'stream_options.include_usage') === true;
   }
   const n = optional(body, 'n', 'number');
-  if (n !== undefined && n !== 1) throw invalidValue('n', `rxllm serve answers with one choice; leave 'n' out or set it to 1 (got ${n}).`);
+  if (n !== undefined && n !== 1) throw invalidValue('n', `this server answers with one choice; leave 'n' out or set it to 1 (got ${n}).`);
 
   const messages = body.messages;
   if (messages === undefined) throw missing('messages');
@@ -116,33 +112,46 @@ export function parseChatRequest(body: unknown): ChatRequest {
   }
   const system: string[] = [];
   const turns: ChatMessage[] = [];
-  messages.forEach((message: unknown, at) => readMessage(message, at, system, turns));
+  const bodyIndex: number[] = [];
+  const unserved: InvalidRequestError[] = [];
+  messages.forEach((message: unknown, at) => readMessage(message, at, system, turns, bodyIndex, unserved));
 
-  const { tools, otherTools } = readTools(body.tools);
+  const request: { -readonly [K in keyof ChatRequest]: ChatRequest[K] } = { messages: turns };
+  const systemText = system.filter((text) => text !== '').join('\n\n');
+  if (systemText !== '') request.system = systemText;
+  const tools = readTools(body.tools, unserved);
+  if (tools !== undefined) request.tools = tools;
+  const toolChoice = readToolChoice(body.tool_choice);
+  if (toolChoice !== undefined) request.toolChoice = toolChoice;
+  const parallel = optional(body, 'parallel_tool_calls', 'boolean');
+  if (parallel !== undefined) request.parallelToolCalls = parallel;
   const maxTokens = positiveInteger(body, 'max_completion_tokens') ?? positiveInteger(body, 'max_tokens');
-  return {
-    model,
-    stream,
-    includeUsage,
-    system,
-    messages: turns,
-    tools,
-    otherTools,
-    toolChoice: readToolChoice(body.tool_choice),
-    parallelToolCalls: optional(body, 'parallel_tool_calls', 'boolean'),
-    maxTokens,
-    temperature: optional(body, 'temperature', 'number'),
-    topP: optional(body, 'top_p', 'number'),
-    stop: readStop(body.stop),
-    unmapped: Object.keys(body)
-      .filter((key) => !mapped.has(key) && body[key] !== undefined && body[key] !== null)
-      .sort(),
-    body,
-  };
+  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  const temperature = optional(body, 'temperature', 'number');
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = optional(body, 'top_p', 'number');
+  if (topP !== undefined) request.topP = topP;
+  const stop = readStop(body.stop);
+  if (stop !== undefined) request.stop = stop;
+  const seed = optional(body, 'seed', 'number');
+  if (seed !== undefined) request.seed = seed;
+  const effort = body.reasoning_effort;
+  if (effort !== undefined && effort !== null) {
+    if (effort !== 'minimal' && effort !== 'low' && effort !== 'medium' && effort !== 'high') {
+      throw invalidValue('reasoning_effort', `${JSON.stringify(effort)} is none of 'minimal', 'low', 'medium', 'high'.`);
+    }
+    request.reasoning = { effort };
+  }
+  const format = readResponseFormat(body.response_format);
+  if (format !== undefined) request.responseFormat = format;
+
+  const extras: Record<string, unknown> = {};
+  for (const key of Object.keys(body).sort()) if (!READ.has(key) && body[key] !== undefined && body[key] !== null) extras[key] = body[key];
+  return { model, stream, includeUsage, request, extras, unserved, bodyIndex, body };
 }
 
 /** Reads `messages[at]` into `system` or `turns`. */
-function readMessage(message: unknown, at: number, system: string[], turns: ChatMessage[]): void {
+function readMessage(message: unknown, at: number, system: string[], turns: ChatMessage[], bodyIndex: number[], unserved: InvalidRequestError[]): void {
   const param = `messages[${at}]`;
   if (!isObject(message)) throw invalidType(param, 'an object', message);
   const role = message.role;
@@ -150,23 +159,31 @@ function readMessage(message: unknown, at: number, system: string[], turns: Chat
   switch (role) {
     case 'system':
     case 'developer':
-      system.push(textOf(message.content, `${param}.content`, true));
+      system.push(textOf(message.content, `${param}.content`));
       return;
     case 'user':
-      turns.push({ role: 'user', at, content: partsOf(message.content, `${param}.content`, false) });
+      bodyIndex.push(at);
+      turns.push({ role: 'user', content: userParts(message.content, `${param}.content`, unserved) });
       return;
     case 'assistant': {
-      const toolCalls = readToolCalls(message.tool_calls, `${param}.tool_calls`);
-      const content = message.content === undefined || message.content === null ? [] : partsOf(message.content, `${param}.content`, false);
-      if (content.length === 0 && toolCalls.length === 0 && message.content === undefined) throw missing(`${param}.content`);
-      turns.push({ role: 'assistant', at, content, toolCalls });
+      const content: AssistantContentPart[] = [];
+      if (message.content !== undefined && message.content !== null) {
+        const text = textOf(message.content, `${param}.content`, true);
+        if (text !== '') content.push({ type: 'text', text });
+      }
+      if (typeof message.refusal === 'string' && message.refusal !== '') content.push({ type: 'text', text: message.refusal });
+      readToolCalls(message.tool_calls, `${param}.tool_calls`, content);
+      if (content.length === 0 && message.content === undefined && message.tool_calls === undefined) throw missing(`${param}.content`);
+      bodyIndex.push(at);
+      turns.push({ role: 'assistant', content });
       return;
     }
     case 'tool': {
       const id = message.tool_call_id;
       if (id === undefined) throw missing(`${param}.tool_call_id`);
       if (typeof id !== 'string') throw invalidType(`${param}.tool_call_id`, 'a string', id);
-      turns.push({ role: 'tool', at, toolCallId: id, content: textOf(message.content, `${param}.content`, true) });
+      bodyIndex.push(at);
+      turns.push({ role: 'tool', toolCallId: id, content: textOf(message.content, `${param}.content`) });
       return;
     }
     case 'function':
@@ -179,66 +196,100 @@ function readMessage(message: unknown, at: number, system: string[], turns: Chat
   }
 }
 
-/** String content, or an array of parts (`{ type: 'text', text }`, or another type kept by name). */
-function partsOf(content: unknown, param: string, textOnly: boolean): ContentPart[] {
+/** A user message's content: a string, or parts (`text`, `image_url`, `file` with `file_data`). */
+function userParts(content: unknown, param: string, unserved: InvalidRequestError[]): string | UserContentPart[] {
   if (content === undefined) throw missing(param);
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw invalidType(param, 'a string or an array of content parts', content);
-  return content.map((part: unknown, j): ContentPart => {
+  const parts: UserContentPart[] = [];
+  content.forEach((part: unknown, j) => {
     const at = `${param}[${j}]`;
-    if (!isObject(part)) throw invalidType(at, 'an object', part);
-    if (part.type === 'text') {
-      if (typeof part.text !== 'string') throw part.text === undefined ? missing(`${at}.text`) : invalidType(`${at}.text`, 'a string', part.text);
-      return { type: 'text', text: part.text };
-    }
-    if (typeof part.type !== 'string') throw part.type === undefined ? missing(`${at}.type`) : invalidType(`${at}.type`, 'a string', part.type);
-    if (textOnly) throw invalidValue(`${at}.type`, `only 'text' parts are allowed here, not '${part.type}'.`);
-    return { type: 'other', partType: part.type };
+    const read = userPart(part, at);
+    if (read instanceof InvalidRequestError) unserved.push(read);
+    else parts.push(read);
   });
+  return parts;
 }
 
-/** String content or text parts, joined (system, developer and tool messages). */
-function textOf(content: unknown, param: string, textOnly: true): string {
-  return partsOf(content, param, textOnly)
-    .map((part) => (part.type === 'text' ? part.text : ''))
-    .join('');
+/** One user content part, or the error to answer when the upstream cannot take it. */
+function userPart(part: unknown, at: string): UserContentPart | InvalidRequestError {
+    if (!isObject(part)) throw invalidType(at, 'an object', part);
+    switch (part.type) {
+      case 'text':
+        return { type: 'text', text: stringField(part, 'text', at) };
+      case 'image_url': {
+        const image = part.image_url;
+        if (!isObject(image)) throw image === undefined ? missing(`${at}.image_url`) : invalidType(`${at}.image_url`, 'an object', image);
+        const url = stringField(image, 'url', `${at}.image_url`);
+        const detail = image.detail;
+        return detail === 'auto' || detail === 'low' || detail === 'high' ? { type: 'image', url, detail } : { type: 'image', url };
+      }
+      case 'file': {
+        const file = part.file;
+        if (!isObject(file)) throw file === undefined ? missing(`${at}.file`) : invalidType(`${at}.file`, 'an object', file);
+        if (typeof file.file_data !== 'string') return invalidValue(`${at}.file`, "only files sent inline as 'file_data' (a data: URL) are served to this provider; file ids belong to OpenAI's own storage.");
+        const match = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(file.file_data);
+        if (match === null) throw invalidValue(`${at}.file.file_data`, "expected a 'data:<media type>;base64,…' URL.");
+        return { type: 'file', mediaType: match[1]!, data: match[2]!, ...(typeof file.filename === 'string' ? { filename: file.filename } : {}) };
+      }
+      case undefined:
+        throw missing(`${at}.type`);
+      default:
+        if (typeof part.type !== 'string') throw invalidType(`${at}.type`, 'a string', part.type);
+        return invalidValue(`${at}.type`, `'${part.type}' content parts are not served to this provider; send text, image_url or file parts.`);
+    }
+}
+
+/** String content or text parts, joined (system, developer, assistant and tool messages). */
+function textOf(content: unknown, param: string, allowRefusal = false): string {
+  if (content === undefined) throw missing(param);
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw invalidType(param, 'a string or an array of content parts', content);
+  let text = '';
+  content.forEach((part: unknown, j) => {
+    const at = `${param}[${j}]`;
+    if (!isObject(part)) throw invalidType(at, 'an object', part);
+    if (part.type === 'text') text += stringField(part, 'text', at);
+    else if (allowRefusal && part.type === 'refusal') text += stringField(part, 'refusal', at);
+    else if (typeof part.type !== 'string') throw part.type === undefined ? missing(`${at}.type`) : invalidType(`${at}.type`, 'a string', part.type);
+    else throw invalidValue(`${at}.type`, `only 'text' parts are allowed here, not '${part.type}'.`);
+  });
+  return text;
 }
 
 /** An assistant message's `tool_calls`: `[{ id, type: 'function', function: { name, arguments } }]`. */
-function readToolCalls(calls: unknown, param: string): ToolCallPart[] {
-  if (calls === undefined || calls === null) return [];
+function readToolCalls(calls: unknown, param: string, content: AssistantContentPart[]): void {
+  if (calls === undefined || calls === null) return;
   if (!Array.isArray(calls)) throw invalidType(param, 'an array', calls);
-  return calls.map((call: unknown, j) => {
+  calls.forEach((call: unknown, j) => {
     const at = `${param}[${j}]`;
     if (!isObject(call)) throw invalidType(at, 'an object', call);
-    if (typeof call.id !== 'string') throw call.id === undefined ? missing(`${at}.id`) : invalidType(`${at}.id`, 'a string', call.id);
+    const id = stringField(call, 'id', at);
     const fn = call.function;
     if (!isObject(fn)) throw fn === undefined ? missing(`${at}.function`) : invalidType(`${at}.function`, 'an object', fn);
-    if (typeof fn.name !== 'string') throw fn.name === undefined ? missing(`${at}.function.name`) : invalidType(`${at}.function.name`, 'a string', fn.name);
+    const name = stringField(fn, 'name', `${at}.function`);
     const args = fn.arguments ?? '';
     if (typeof args !== 'string') throw invalidType(`${at}.function.arguments`, 'a string', args);
-    return { id: call.id, name: fn.name, arguments: args };
+    content.push({ type: 'tool-call', id, name, arguments: args });
   });
 }
 
-/** `tools`: function tools read; other kinds kept by type. */
-function readTools(tools: unknown): { tools: ToolDefinition[] | undefined; otherTools: string[] } {
-  if (tools === undefined || tools === null) return { tools: undefined, otherTools: [] };
+/** `tools`: function tools. */
+function readTools(tools: unknown, unserved: InvalidRequestError[]): ToolDefinition[] | undefined {
+  if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalidType('tools', 'an array', tools);
   const out: ToolDefinition[] = [];
-  const otherTools: string[] = [];
   tools.forEach((tool: unknown, j) => {
     const at = `tools[${j}]`;
     if (!isObject(tool)) throw invalidType(at, 'an object', tool);
     if (tool.type !== 'function') {
       if (typeof tool.type !== 'string') throw tool.type === undefined ? missing(`${at}.type`) : invalidType(`${at}.type`, 'a string', tool.type);
-      otherTools.push(tool.type);
+      unserved.push(invalidValue(`${at}.type`, `tools of type '${tool.type}' are not served to this provider; send function tools.`));
       return;
     }
     const fn = tool.function;
     if (!isObject(fn)) throw fn === undefined ? missing(`${at}.function`) : invalidType(`${at}.function`, 'an object', fn);
-    if (typeof fn.name !== 'string') throw fn.name === undefined ? missing(`${at}.function.name`) : invalidType(`${at}.function.name`, 'a string', fn.name);
-    const definition: { -readonly [K in keyof ToolDefinition]: ToolDefinition[K] } = { name: fn.name };
+    const definition: { -readonly [K in keyof ToolDefinition]: ToolDefinition[K] } = { name: stringField(fn, 'name', `${at}.function`) };
     if (fn.description !== undefined && fn.description !== null) {
       if (typeof fn.description !== 'string') throw invalidType(`${at}.function.description`, 'a string', fn.description);
       definition.description = fn.description;
@@ -249,7 +300,7 @@ function readTools(tools: unknown): { tools: ToolDefinition[] | undefined; other
     }
     out.push(definition);
   });
-  return { tools: out, otherTools };
+  return out;
 }
 
 /** `tool_choice`: `"auto" | "none" | "required"` or `{ type: 'function', function: { name } }`. */
@@ -263,6 +314,34 @@ function readToolChoice(choice: unknown): ToolChoice | undefined {
     throw invalidValue('tool_choice', "name one function as { type: 'function', function: { name } }.");
   }
   return { name: fn.name };
+}
+
+/** `response_format`: `{ type: 'text' | 'json_object' }` or `{ type: 'json_schema', json_schema: { name, schema, strict? } }`. */
+function readResponseFormat(format: unknown): ResponseFormat | undefined {
+  if (format === undefined || format === null) return undefined;
+  if (!isObject(format)) throw invalidType('response_format', 'an object', format);
+  switch (format.type) {
+    case 'text':
+      return { type: 'text' };
+    case 'json_object':
+      return { type: 'json' };
+    case 'json_schema': {
+      const spec = format.json_schema;
+      if (!isObject(spec)) throw spec === undefined ? missing('response_format.json_schema') : invalidType('response_format.json_schema', 'an object', spec);
+      const name = stringField(spec, 'name', 'response_format.json_schema');
+      const schema = spec.schema ?? {};
+      if (!isObject(schema)) throw invalidType('response_format.json_schema.schema', 'an object', schema);
+      return {
+        type: 'json-schema',
+        name,
+        schema,
+        ...(typeof spec.strict === 'boolean' ? { strict: spec.strict } : {}),
+        ...(typeof spec.description === 'string' ? { description: spec.description } : {}),
+      };
+    }
+    default:
+      throw invalidValue('response_format.type', `${JSON.stringify(format.type)} is none of 'text', 'json_object', 'json_schema'.`);
+  }
 }
 
 /** `stop`: a string or an array of strings. */
@@ -285,6 +364,13 @@ function positiveInteger(body: Record<string, unknown>, key: string): number | u
     });
   }
   return value;
+}
+
+/** `object[key]` as a string, or the OpenAI-shaped error for a missing or ill-typed field. */
+function stringField(object: Record<string, unknown>, key: string, param: string): string {
+  const value = object[key];
+  if (typeof value === 'string') return value;
+  throw value === undefined ? missing(`${param}.${key}`) : invalidType(`${param}.${key}`, 'a string', value);
 }
 
 /** `object[key]` when present (null counts as absent), checked to be of `type`. */

@@ -1,18 +1,20 @@
 /**
- * Reads a request's JSON body with a size limit, for `rxllm serve`.
- * @internal
+ * Reads a request's JSON body with a size and a nesting limit, for the gateway: one reader for
+ * node:http and one for Web `Request`s, with the same checks and errors.
+ * @module
  */
 import type { IncomingMessage } from 'node:http';
 import { InvalidRequestError } from './invalid-request.ts';
+import { MAX_BODY_DEPTH } from './parse-chat-request.ts';
 
-/** The default request body limit of `rxllm serve`: 1 MiB. */
+/** The default request body limit: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The request body parsed as JSON. A body over `maxBytes` is read to its end and dropped (so the
  * client, still sending, receives the answer rather than a reset connection).
- * @throws InvalidRequestError 413 for a body over `maxBytes`, 400 for one that is not JSON or
- * that the client stopped sending.
+ * @throws InvalidRequestError 413 for a body over `maxBytes`, 400 for one that is not JSON,
+ * nests deeper than {@link MAX_BODY_DEPTH} levels, or that the client stopped sending.
  */
 export function readJSONBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -30,29 +32,82 @@ export function readJSONBody(req: IncomingMessage, maxBytes: number): Promise<un
       }
     });
     req.on('end', () => {
-      if (tooLarge) {
-        reject(
-          new InvalidRequestError(`The request body is ${size} bytes, larger than this server's limit of ${maxBytes} bytes (rxllm serve --max-body).`, {
-            status: 413,
-            code: 'request_too_large',
-          }),
-        );
-        return;
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(JSON.parse(text) as unknown);
-      } catch (error) {
-        reject(
-          new InvalidRequestError(
-            `We could not parse the JSON body of your request (${(error as Error).message}). The API expects a JSON payload: ` +
-              "send the body as JSON with 'Content-Type: application/json'.",
-            { code: 'invalid_json' },
-          ),
-        );
+      if (tooLarge) reject(tooLargeError(size, maxBytes));
+      else {
+        try {
+          resolve(parseJSONBody(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          reject(error);
+        }
       }
     });
     req.on('error', () => reject(new InvalidRequestError('The request body could not be read.')));
     req.on('aborted', () => reject(new InvalidRequestError('The client closed the connection before the request body ended.')));
   });
+}
+
+/**
+ * A Web `Request`'s body parsed as JSON, read chunk by chunk so a body over `maxBytes` is
+ * refused without being held. The same errors as {@link readJSONBody}.
+ */
+export async function readJSONRequest(request: Request, maxBytes: number): Promise<unknown> {
+  if (request.body === null) return parseJSONBody('');
+  const reader = request.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new InvalidRequestError('The request body could not be read.');
+    }
+    if (chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLargeError(size, maxBytes);
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return parseJSONBody(text + decoder.decode());
+}
+
+function tooLargeError(size: number, maxBytes: number): InvalidRequestError {
+  return new InvalidRequestError(`The request body is ${size} bytes or more, larger than this server's limit of ${maxBytes} bytes (rxllm serve --max-body).`, {
+    status: 413,
+    code: 'request_too_large',
+  });
+}
+
+/**
+ * `text` parsed as JSON after checking its nesting depth (a linear scan: a body nested
+ * thousands of levels deep would otherwise overflow the stack later, in code that walks it).
+ * @throws InvalidRequestError 400 `invalid_json` or `too_deep`.
+ */
+export function parseJSONBody(text: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > MAX_BODY_DEPTH) {
+        throw new InvalidRequestError(`The request body nests deeper than ${MAX_BODY_DEPTH} levels; flatten it.`, { code: 'too_deep' });
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InvalidRequestError(
+      `We could not parse the JSON body of your request (${(error as Error).message}). The API expects a JSON payload: ` +
+        "send the body as JSON with 'Content-Type: application/json'.",
+      { code: 'invalid_json' },
+    );
+  }
 }

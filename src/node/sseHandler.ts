@@ -59,7 +59,7 @@ export function sseHandler(
         } catch (error) {
           deltas = throwError(() => error);
         }
-        serve(deltas, body, res, options);
+        serveSSE(deltas, body, res, options);
       },
       (error: BodyError) => {
         if (res.headersSent || res.destroyed) return;
@@ -71,7 +71,11 @@ export function sseHandler(
   };
 }
 
-function serve(deltas: Observable<Delta>, body: unknown, res: ServerResponse, options: SSEHandlerOptions): void {
+/**
+ * Writes `deltas` to `res` as OpenAI chat.completion.chunk events (chunk options from `body` and
+ * `options.model`); the client closing `res` unsubscribes (aborting the upstream). @internal
+ */
+export function serveSSE(deltas: Observable<Delta>, body: unknown, res: ServerResponse, options: SSEHandlerOptions): void {
   /** Frames written since the socket's buffer passed its own high-water mark. */
   let waiting = 0;
   const flush = (res as ServerResponse & { flush?: () => void }).flush;

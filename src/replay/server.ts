@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
-import { contentTypes, encodeEvent, httpError, errorEvent, type WireEvent, type WireFormat } from './wire.ts';
+import { codecOf, type WireEvent, type WireFormat } from './wire.ts';
 
 /** A fault injected into a replayed stream. `afterEvents` counts the recorded events sent before it. */
 export type Fault =
@@ -230,13 +230,15 @@ async function destroyConnection(res: Response): Promise<void> {
 async function stream(reply: Extract<Reply, { format: WireFormat }>, response: Response): Promise<void> {
   const res: ResponseWriter = response;
   const { format, fault } = reply;
+  const codec = codecOf(format);
   if (fault?.kind === 'http') {
-    const shaped = httpError(format, fault.status);
+    const shaped = codec.httpError(fault.status);
     res.writeHead(fault.status, { ...shaped.headers, ...fault.headers });
     res.end(JSON.stringify(fault.body ?? shaped.body));
     return;
   }
-  const parts: Uint8Array[] = reply.parts ? [...reply.parts] : (reply.events ?? []).map((e) => encodeEvent(format, e));
+  await codec.ready?.();
+  const parts: Uint8Array[] = reply.parts ? [...reply.parts] : (reply.events ?? []).map((e) => codec.encodeEvent(e));
   let tail: 'stall' | 'drop' | 'end' = 'end';
   if (fault) {
     const at = Math.min(fault.afterEvents, parts.length);
@@ -244,14 +246,13 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, response: R
       parts.length = at;
       tail = fault.kind;
     } else if (fault.kind === 'malformed') {
-      const bad = format === 'bedrock' ? new Uint8Array([0, 0, 0, 16, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]) : encodeEvent(format, { data: fault.text ?? '{"choices":[{"delta":{"content":"x"' });
-      parts.splice(at, 0, bad);
+      parts.splice(at, 0, codec.malformedEvent(fault.text));
     } else {
       parts.length = at;
-      parts.push(encodeEvent(format, fault.event ?? errorEvent(format)));
+      parts.push(codec.encodeEvent(fault.event ?? codec.errorEvent()));
     }
   }
-  res.writeHead(200, { 'content-type': contentTypes[format], 'cache-control': 'no-cache' });
+  res.writeHead(200, { 'content-type': codec.contentType, 'cache-control': 'no-cache' });
   flushHeaders(response);
   const writes = cut(parts, reply.chunking ?? 'event', reply.seed ?? 1);
   const closed = new Promise<void>((resolve) => res.on('close', resolve));

@@ -71,12 +71,16 @@ export interface ReplayCodec {
   readonly format: string;
   /** The `content-type` of a streamed body. */
   readonly contentType: string;
+  /** Loads what `encodeEvent` needs (Bedrock's frame codec); the replay server awaits it before a stream. */
+  ready?(): Promise<void>;
   /** Whether a request path is this format's endpoint, and whether it streams; `undefined` when it is not. */
   route(path: string): { readonly stream: boolean } | undefined;
   /** One recorded event in the provider's wire encoding (an SSE block, an event-stream frame). */
   encodeEvent(event: ReplayEvent): Uint8Array;
   /** Splits a byte-exact recorded body into its events. */
   splitBody(body: Uint8Array): Uint8Array[];
+  /** Bytes the provider's decoder must reject as malformed (an SSE `data:` line that is not JSON, a frame with a bad length). */
+  malformedEvent(text?: string): Uint8Array;
   /** The in-stream error event the provider sends when generation fails mid-stream. */
   errorEvent(message?: string): ReplayEvent;
   /** The HTTP error response the provider answers `status` with. */
@@ -117,6 +121,13 @@ export interface ProviderAdapter<Client = any, Params = any> {
   source(client: Client, params: Params, options?: SourceOptions): Observable<Delta>;
   /** The replay server's codec of this provider's wire. */
   readonly replay: ReplayCodec;
+  /**
+   * For a provider that speaks the OpenAI Chat Completions wire itself (OpenAI and compatible
+   * servers): its params from a Chat Completions request body as the gateway received it, with
+   * `model` set, so nothing of the body is lost in translation. The gateway uses it instead of
+   * `toParams` when present. `ignored` names what it leaves out.
+   */
+  paramsFromChatCompletionsBody?(body: Readonly<Record<string, unknown>>, model: string): Translation<Params>;
   /**
    * Recognises this provider's "streaming is not supported for this request" errors, for
    * `fallbackToNonStreaming`'s default `when`. Absent: only `StreamingUnsupportedError`.

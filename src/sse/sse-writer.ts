@@ -9,6 +9,7 @@ import { type Observable, Subscriber } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
 import { BufferOverflowError } from '../core/errors.ts';
 import { DEFAULT_HIGH_WATER_MARK } from '../interop/backlog.ts';
+import { upstreamErrorHeaders } from './headers.ts';
 import { checkEventId, DONE_FRAME, dataFrame, defaultErrorBody, errorStatus, retryField } from './frames.ts';
 import { type ChatCompletionChunksOptions, toChatCompletionChunks } from './toChatCompletionChunks.ts';
 import type { ChatCompletionChunk, OpenAIErrorBody } from './wire.ts';
@@ -95,7 +96,7 @@ export function writeSSE(
       } catch {
         body = JSON.stringify(defaultErrorBody(undefined));
       }
-      target.head(errorStatus(error), { ...options.headers, 'content-type': 'application/json' });
+      target.head(errorStatus(error), { ...options.headers, ...upstreamErrorHeaders(error), 'content-type': 'application/json' });
       target.write(body);
     } else {
       target.write(errorFrame(error));

@@ -7,15 +7,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ReplayServer } from '../../replay/server.ts';
 import { CliError } from '../cli-error.ts';
-import { defaultModels, type ProviderName } from '../providers.ts';
+import { adapterOf, clientFor, type ProviderName } from '../providers.ts';
 import { defaultReplay, findReplay, startReplay } from '../replays.ts';
-import { chatCompletionsHandler, sendJSON } from '../../gateway/node-handler.ts';
+import type { GatewayOperators, GatewayRoute } from '../../gateway/chat-completions.ts';
+import { nodeChatCompletionsHandler, sendJSON } from '../../gateway/node-handler.ts';
 import { InvalidRequestError } from '../../gateway/invalid-request.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../gateway/read-body.ts';
-import { createUpstream, type ServeOperators, type Upstream } from '../../gateway/upstream.ts';
 
 /** How to serve. */
-export interface ServeOptions extends ServeOperators {
+export interface ServeOptions extends Omit<GatewayOperators, 'pipe'> {
   /** A real provider, or `replay` (an embedded recorded stream, offline). */
   readonly provider: ProviderName | 'replay';
   /** The model requests go to and name (default: the provider's default; for a replay, the recording's). */
@@ -73,35 +73,37 @@ export interface ServeHandle {
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const env = options.env ?? process.env;
   let replay: ReplayServer | undefined;
-  let upstream: Upstream;
+  let upstream: GatewayRoute;
   let label: string;
-  let served: string;
   if (options.provider === 'replay') {
     const name = options.replay ?? defaultReplay;
     const entry = findReplay(name);
     if (entry === undefined) throw new CliError(`unknown replay '${name}' (rxllm serve --replay list lists them).`, 2);
     if (options.replayDir === undefined) throw new TypeError('startServe: replayDir is required with provider replay.');
     replay = await startReplay(entry, options.replayDir, options.speed ?? 1);
-    upstream = await createUpstream({ provider: entry.provider, model: entry.model, env, replayURL: replay.url, streamOnly: true });
+    const adapter = adapterOf(entry.provider);
+    const { client } = await clientFor(adapter, env, replay.url);
+    upstream = { model: options.model ?? entry.model, upstreamModel: entry.model, adapter, client, streamOnly: true };
     label = `replay ${entry.name}`;
-    served = options.model ?? entry.model;
   } else {
-    served = options.model ?? defaultModels[options.provider];
-    upstream = await createUpstream({ provider: options.provider, model: served, env, replayURL: options.upstreamURL });
+    const adapter = adapterOf(options.provider);
+    // retries are the client's: one client request is one upstream request
+    const { client } = await clientFor(adapter, env, options.upstreamURL, 0);
+    upstream = { model: options.model ?? adapter.defaultModel, adapter, client };
     label = options.provider;
   }
+  const served = upstream.model;
 
   const cors = corsHeaders(options.cors);
-  const chat = chatCompletionsHandler({
-    upstream,
-    servedModel: served,
+  const chat = nodeChatCompletionsHandler({
+    routes: [upstream],
     operators: options,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     headers: cors,
-    log: options.log,
+    onError: (error: unknown) => options.log?.(`${upstream.adapter.name} request failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
   });
   const created = Math.floor(Date.now() / 1000);
-  const model = { id: served, object: 'model', created, owned_by: upstream.provider };
+  const model = { id: served, object: 'model', created, owned_by: upstream.adapter.name };
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');

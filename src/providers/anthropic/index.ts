@@ -8,3 +8,5 @@ export type { AnthropicMessageParams, AnthropicRequestOptions, FromAnthropicOpti
 export { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from './decode-stream.ts';
 export type { AnthropicUsageLike } from './decode-stream.ts';
 export type { DeltaSink } from '../../core/delta.ts';
+export { anthropicAdapter } from './adapter.ts';
+export { toAnthropicParams } from './to-params.ts';

@@ -7,3 +7,5 @@
 export { fromBedrock } from './from-bedrock.ts';
 export type { FromBedrockOptions } from './from-bedrock.ts';
 export { mapBedrockStopReason } from './decode-stream.ts';
+export { bedrockAdapter } from './adapter.ts';
+export { toBedrockInput } from './to-params.ts';

@@ -8,3 +8,5 @@ export type { FromGoogleOptions } from './from-google.ts';
 export { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from './decode-stream.ts';
 export type { GeminiUsageLike } from './decode-stream.ts';
 export type { DeltaSink } from '../../core/delta.ts';
+export { googleAdapter } from './adapter.ts';
+export { toGoogleParams } from './to-params.ts';

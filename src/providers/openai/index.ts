@@ -11,3 +11,7 @@ export { ChatStreamMapper, mapChatCompletion, mapChatFinishReason, mapChatUsage 
 export type { ChatMappingOptions } from './decode-stream.ts';
 export type { DeltaSink } from '../../core/delta.ts';
 export { ResponsesStreamMapper, mapIncompleteReason, mapResponseUsage } from '../openai-responses/decode-stream.ts';
+export { openaiAdapter } from './adapter.ts';
+export { toOpenAIParams } from './to-params.ts';
+export { openaiResponsesAdapter } from '../openai-responses/adapter.ts';
+export { toResponsesParams } from '../openai-responses/to-params.ts';

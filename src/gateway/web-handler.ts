@@ -1,0 +1,65 @@
+/**
+ * The gateway on the Web `Request` → `Response` API (Node 22+, Deno, Bun, edge runtimes).
+ * @module
+ */
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
+import { defaultErrorBody, errorStatus } from '../sse/frames.ts';
+import { upstreamErrorHeaders } from '../sse/headers.ts';
+import { toSSEResponse } from '../sse/toSSEResponse.ts';
+import { toChatCompletion } from './chat-completion.ts';
+import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES } from './chat-completions.ts';
+import { InvalidRequestError } from './invalid-request.ts';
+import { readJSONRequest } from './read-body.ts';
+
+/**
+ * An OpenAI-compatible `POST /v1/chat/completions` handler on the Web `Request`/`Response` API,
+ * over any provider adapter; the same behaviour as {@link nodeChatCompletionsHandler}. The
+ * request's `signal` (the client going away) unsubscribes, which aborts the upstream request.
+ *
+ * @example
+ * ```ts
+ * import { anthropicAdapter } from 'rxllm/anthropic';
+ * import { chatCompletionsHandler } from 'rxllm/gateway';
+ * const chat = chatCompletionsHandler({ adapter: anthropicAdapter, model: 'claude-sonnet-4-5' }); // key from ANTHROPIC_API_KEY
+ * export default { fetch: (request: Request) => chat(request) };
+ * ```
+ * @param config `adapter` + `client` + `model`, or `routes`; `operators`, `maxBodyBytes`, `headers`, `onError`.
+ * @return `(request) => Promise<Response>`.
+ */
+export function chatCompletionsHandler(config: ChatCompletionsConfig): (request: Request) => Promise<Response> {
+  const gateway = new ChatCompletions(config);
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const headers = config.headers ?? {};
+  const json = (status: number, body: unknown, extra: Readonly<Record<string, string>> = {}) =>
+    new Response(JSON.stringify(body), { status, headers: { ...headers, ...extra, 'content-type': 'application/json' } });
+  return async (request) => {
+    let prepared;
+    try {
+      prepared = gateway.prepare(await readJSONRequest(request, maxBodyBytes));
+    } catch (error) {
+      if (error instanceof InvalidRequestError) return json(error.status, error.toBody());
+      config.onError?.(error, undefined);
+      return json(500, defaultErrorBody(error));
+    }
+    const { parsed, context, deltas } = prepared;
+    const answerHeaders = { ...headers, ...prepared.headers };
+    const formatError = (error: unknown) => {
+      config.onError?.(error, context);
+      return defaultErrorBody(error);
+    };
+    if (parsed.stream) {
+      return toSSEResponse(deltas, { model: parsed.model, includeUsage: parsed.includeUsage, headers: answerHeaders, formatError, signal: request.signal });
+    }
+    return new Promise<Response>((resolve) => {
+      const builder = new SnapshotBuilder();
+      const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
+      const created = Math.floor(Date.now() / 1000);
+      const subscription = deltas.subscribe({
+        next: (delta) => builder.apply(delta),
+        error: (error: unknown) => resolve(json(errorStatus(error), formatError(error), { ...prepared.headers, ...upstreamErrorHeaders(error) })),
+        complete: () => resolve(json(200, toChatCompletion(builder.snapshot(), parsed.model, id, created), prepared.headers)),
+      });
+      request.signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
+    });
+  };
+}
