@@ -34,6 +34,8 @@ export {
   StreamTruncatedError,
 } from './errors.ts';
 export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions } from './errors.ts';
+export { JsonParseError, SchemaValidationError } from './json-errors.ts';
+export type { JsonParseErrorOptions, SchemaValidationErrorOptions, ToolCallRef } from './json-errors.ts';
 
 // stream interop (Web Streams, async iteration)
 export { toReadableStream } from './interop/toReadableStream.ts';
@@ -61,3 +63,5 @@ export { retryBeforeFirstDelta } from './operators/retryBeforeFirstDelta.ts';
 export type { RetryBeforeFirstDeltaConfig } from './operators/retryBeforeFirstDelta.ts';
 export { raceFirstDelta } from './operators/raceFirstDelta.ts';
 export type { RaceFirstDeltaConfig } from './operators/raceFirstDelta.ts';
+export { partialJson } from './operators/partialJson.ts';
+export type { DeepPartial, PartialJson, PartialJsonOptions } from './operators/partialJson.ts';

@@ -37,11 +37,9 @@ export class EmitGate {
 
   /** Emits a waiting change now (before a source error), and stops the timer. */
   flush(): void {
+    const pending = this.pending;
     this.dispose();
-    if (this.pending) {
-      this.pending = false;
-      this.emit();
-    }
+    if (pending) this.emit();
   }
 
   /** Stops the timer and forgets any waiting change. */
