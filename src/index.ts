@@ -65,3 +65,5 @@ export { raceFirstDelta } from './operators/raceFirstDelta.ts';
 export type { RaceFirstDeltaConfig } from './operators/raceFirstDelta.ts';
 export { partialJson } from './operators/partialJson.ts';
 export type { DeepPartial, PartialJson, PartialJsonOptions } from './operators/partialJson.ts';
+export { jsonPatches } from './operators/jsonPatches.ts';
+export type { JsonPatchesOptions, JsonPatchOperation } from './operators/jsonPatches.ts';

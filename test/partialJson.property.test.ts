@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { Delta } from '../src/delta.ts';
 import { PartialTree } from '../src/internal/partial-tree.ts';
 import { StreamedJson } from '../src/internal/streamed-json.ts';
+import { jsonPatches } from '../src/operators/jsonPatches.ts';
+import { PatchBuilder } from '../src/internal/patch-builder.ts';
 import { partialJson } from '../src/operators/partialJson.ts';
-import { choices, isPartialOf, jsonValue, sharesUnchanged, splitAt, writeJson } from './support/json-text.ts';
+import { applyPatches, choices, isPartialOf, jsonValue, sharesUnchanged, splitAt, writeJson } from './support/json-text.ts';
 
 const cuts = fc.array(fc.nat(100_000), { maxLength: 40 });
 
@@ -101,6 +103,43 @@ describe('partialJson on random documents and chunkings', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('jsonPatches on random documents and chunkings', () => {
+  it('rebuilds, delta by delta, exactly the partial document of partialJson, and at the end JSON.parse', () => {
+    fc.assert(
+      fc.property(jsonValue, choices, cuts, fc.boolean(), (value, ch, cut, showOpenStrings) => {
+        const text = writeJson(value, ch);
+        const tree = new PartialTree(showOpenStrings);
+        const patches = new PatchBuilder(showOpenStrings);
+        const treeDoc = new StreamedJson(tree);
+        const patchDoc = new StreamedJson(patches);
+        let rebuilt: unknown;
+        for (const part of splitAt(text, cut)) {
+          treeDoc.write(part);
+          patchDoc.write(part);
+          rebuilt = applyPatches(rebuilt, patches.take());
+          expect(rebuilt).toStrictEqual(tree.snapshot());
+        }
+        patchDoc.end();
+        expect(applyPatches(rebuilt, patches.take())).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the operator emits the operations and completes', async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonValue, choices, cuts, async (value, ch, cut) => {
+        const text = writeJson(value, ch);
+        const deltas: Delta[] = splitAt(text, cut).map((t) => ({ type: 'text', text: t }));
+        const batches = await lastValueFrom(from(deltas).pipe(jsonPatches(), toArray()));
+        expect(batches.every((ops) => ops.length > 0)).toBe(true);
+        expect(batches.reduce<unknown>((doc, ops) => applyPatches(doc, ops), undefined)).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 100 },
     );
   });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /**
  * Random JSON documents written in every way JSON allows: strings with short escapes, `\u`
@@ -94,4 +95,26 @@ function deepEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Applies `add` and `append` operations to `doc` (mutating containers) and returns the document. */
+export function applyPatches(doc: unknown, ops: readonly { op: 'add' | 'append'; path: string; value: unknown }[]): unknown {
+  for (const { op, path, value } of ops) {
+    if (path === '') {
+      doc = op === 'add' ? value : (doc as string) + (value as string);
+      continue;
+    }
+    const keys = path.slice(1).split('/').map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+    let parent = doc as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) parent = parent[k] as Record<string, unknown>;
+    const last = keys.at(-1)!;
+    const next = op === 'add' ? (value !== null && typeof value === 'object' ? (Array.isArray(value) ? [] : {}) : value) : (parent[last] as string) + (value as string);
+    if (Array.isArray(parent) && op === 'add') {
+      expect(Number(last)).toBe(parent.length); // elements are only ever added at the end
+      parent.push(next);
+    } else {
+      Object.defineProperty(parent, last, { value: next, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return doc;
 }
