@@ -67,3 +67,5 @@ export { partialJson } from './operators/partialJson.ts';
 export type { DeepPartial, PartialJson, PartialJsonOptions } from './operators/partialJson.ts';
 export { jsonPatches } from './operators/jsonPatches.ts';
 export type { JsonPatchesOptions, JsonPatchOperation } from './operators/jsonPatches.ts';
+export { toolCallArgs } from './operators/toolCallArgs.ts';
+export type { PartialToolCall, ToolCallArgsOptions, ToolCallArgsState } from './operators/toolCallArgs.ts';
