@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     for (const kb of sizesKb) {
       const run = row.get(kb);
       if (run === undefined) {
-        const [known, run0] = [...row].find(([, r]) => r !== undefined) ?? [];
+        const [known, run0] = [...row].filter(([, r]) => r !== undefined).at(-1) ?? [];
         cells.push(run0 === undefined ? 'not run' : `not run (≈ ${fmt((run0.cpuMs * (kb / known!) ** 2) / 1000, 1)} s est.)`, '');
         continue;
       }

@@ -1,11 +1,11 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { from, lastValueFrom, mergeMap, of, take, toArray } from 'rxjs';
+import { from, lastValueFrom, mergeMap, of, type OperatorFunction, take, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Delta } from '../src/delta.ts';
 import { JsonParseError, SchemaValidationError } from '../src/json-errors.ts';
-import { partialJson } from '../src/operators/partialJson.ts';
+import { type PartialJson, partialJson } from '../src/operators/partialJson.ts';
 import { fakeSource, finishDelta, metadataDelta, textDelta } from '../src/testing/index.ts';
 
 const m = metadataDelta('openai', 'chatcmpl-1', 'gpt-4o');
@@ -211,6 +211,11 @@ describe('partialJson', () => {
       expectObservable(source.pipe(partialJson({ schema: broken }))).toBe(expected, out, new Error('validator bug'));
       expectSubscriptions(source.subscriptions).toBe(subs);
     });
+  });
+
+  it('infers the value type from the schema (a compile-time check)', () => {
+    const typed: OperatorFunction<Delta, PartialJson<{ city: string; days: number[] }>> = partialJson({ schema: City });
+    expect(typeof typed).toBe('function');
   });
 
   it('throws a TypeError for an emit that is not change, value or a finite number of ms', () => {

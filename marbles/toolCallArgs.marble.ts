@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { mergeMap, of, take } from 'rxjs';
+import { from, mergeMap, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -94,6 +94,15 @@ describe('toolCallArgs', () => {
       expectObservable(source.pipe(toolCallArgs())).toBe('-w-x--#', out, error);
       expectSubscriptions(source.subscriptions).toBe('^-----!');
     });
+  });
+
+  it('keeps the identity of calls that did not change', () => {
+    const states: ToolCallArgsState[] = [];
+    from([s, S, a, A]).pipe(toolCallArgs()).subscribe((state) => states.push(state));
+    expect(states.length).toBe(4);
+    expect(states[2]![1]).toBe(states[1]![1]); // call 1 untouched by call 0's fragment
+    expect(states[3]![0]).toBe(states[2]![0]);
+    expect(states[3]![1]).not.toBe(states[2]![1]);
   });
 
   it('completes a call with empty arguments as {}', () => {
