@@ -79,6 +79,20 @@ describe('the incremental JSON parser against JSON.parse', () => {
     );
   });
 
+  it('reads a document inside a ```json fence with whitespace around it, and nothing else after it', () => {
+    const space = fc.constantFrom('', ' ', '\n', ' \n\t');
+    fc.assert(
+      fc.property(jsonValue, choices, cuts, space, space, fc.constantFrom('json', 'JSON', ''), (value, ch, cut, before, after, info) => {
+        const text = writeJson(value, ch);
+        const fenced = `${before}\`\`\`${info}\n${text}\n\`\`\`${after}`;
+        expect(scan(splitAt(fenced, cut))).toStrictEqual(JSON.parse(text));
+        expect(scan(splitAt(`${fenced}x`, cut))).toBe(FAIL);
+        expect(scan(splitAt(`${text}\`\`\``, cut))).toBe(FAIL); // a closing fence without an opening one
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('parses deep nesting without recursion', () => {
     const depth = 1000;
     const text = `${'[{"a":'.repeat(depth)}1${'}]'.repeat(depth)}`;
