@@ -69,6 +69,8 @@ export type {
   SourceOptions,
   Translation,
 } from './sources/provider-adapter.ts';
+export { JsonParseError, SchemaValidationError } from './json/errors.ts';
+export type { JsonParseErrorOptions, SchemaValidationErrorOptions, ToolCallRef } from './json/errors.ts';
 
 // stream interop (Web Streams, async iteration)
 export { toReadableStream } from './interop/toReadableStream.ts';
@@ -96,3 +98,9 @@ export { retryBeforeFirstDelta } from './operators/retryBeforeFirstDelta.ts';
 export type { RetryBeforeFirstDeltaConfig } from './operators/retryBeforeFirstDelta.ts';
 export { raceFirstDelta } from './operators/raceFirstDelta.ts';
 export type { RaceFirstDeltaConfig } from './operators/raceFirstDelta.ts';
+export { partialJson } from './operators/partialJson.ts';
+export type { DeepPartial, PartialJson, PartialJsonOptions } from './operators/partialJson.ts';
+export { jsonPatches } from './operators/jsonPatches.ts';
+export type { JsonPatchesOptions, JsonPatchOperation } from './operators/jsonPatches.ts';
+export { toolCallArgs } from './operators/toolCallArgs.ts';
+export type { PartialToolCall, ToolCallArgsOptions, ToolCallArgsState } from './operators/toolCallArgs.ts';
