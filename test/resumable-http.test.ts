@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { concatMap, delay, from, lastValueFrom, Observable, of, Subject, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta } from '../src/delta.ts';
-import { StreamTruncatedError } from '../src/errors.ts';
+import { ProviderError, StreamTruncatedError } from '../src/errors.ts';
 import { accumulate } from '../src/operators/accumulate.ts';
 import { cancelHandler, memoryStore, type Resumable, resumable, resumeHandler, toResumableResponse } from '../src/resumable/index.ts';
 import { fromSSE } from '../src/sse/fromSSE.ts';
@@ -225,6 +225,16 @@ describe('fromSSE({ resume })', () => {
     cutNextGetAfter = 4;
     expect(await text(fromSSE(`${base}/${id}/stream`, { resume: { delay: 10 } }))).toBe(FULL_TEXT);
     expect(cutNextGetAfter).toBeUndefined();
+  });
+
+  it('a refused reconnection (404) ends with its ProviderError, no retry loop', async () => {
+    cutNextPostAfter = 3;
+    let reconnects = 0;
+    const deltas = fromSSE((_signal, resume) => (resume === undefined ? post() : (reconnects++, get('f'.repeat(32)))), { resume: { delay: 10 } });
+    const error = await lastValueFrom(deltas).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ status: 404, retryable: false });
+    expect(reconnects).toBe(1);
   });
 
   it('without resume, the cut is a StreamTruncatedError', async () => {

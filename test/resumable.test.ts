@@ -236,6 +236,16 @@ for (const kit of kits) {
       await until(async () => (await streams.publish(new Subject(), OWNER).then(() => true, () => false)) === true);
     });
 
+    it('maxReaders: one more concurrent resume on this instance is refused', async () => {
+      const streams = make({ maxReaders: 1 });
+      const { id, cancel } = await streams.publish(new Subject(), OWNER);
+      const first = streams.resume(id, OWNER).subscribe();
+      expect(await errorOf(streams.resume(id, OWNER))).toMatchObject({ code: 'too_many_readers', status: 503 });
+      first.unsubscribe();
+      cancel();
+      expect((await collect(streams.resume(id, OWNER))).at(-1)).toMatchObject({ end: 'cancelled' });
+    });
+
     it('a malformed id or cursor is refused before the store is asked', async () => {
       let calls = 0;
       const counting: ResumableStore = new Proxy(kit.store(), {

@@ -9,9 +9,11 @@ import { createServer } from 'node:net';
 
 const CANDIDATES = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
 
-/** The redis-server binary, or undefined. */
+/** The redis-server binary (`RXLLM_REDIS_SERVER` names another), or undefined when missing. */
 export function redisServerPath(): string | undefined {
-  return process.env.RXLLM_REDIS_SERVER ?? CANDIDATES.find((path) => existsSync(path));
+  const named = process.env.RXLLM_REDIS_SERVER;
+  if (named !== undefined) return existsSync(named) ? named : undefined;
+  return CANDIDATES.find((path) => existsSync(path));
 }
 
 /**
