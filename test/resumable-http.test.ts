@@ -38,7 +38,7 @@ function route(request: Request): Promise<Response> | Response {
   const match = /^\/v1\/chat\/completions\/([^/]*)\/(stream|cancel)$/.exec(url.pathname);
   const which: Resumable = url.searchParams.has('trimmed') ? trimmed : streams;
   if (match && request.method === 'GET' && match[2] === 'stream') {
-    return resumeHandler(which, { owner, encode: JSON.stringify, retry: 50 })(request, decodeURIComponent(match[1]!));
+    return resumeHandler(which, { owner, encode: JSON.stringify, retry: 50, headersAfter: 100 })(request, decodeURIComponent(match[1]!));
   }
   if (match && request.method === 'POST' && match[2] === 'cancel') return cancelHandler(which, { owner })(request, decodeURIComponent(match[1]!));
   if (url.pathname === '/v1/chat/completions' && request.method === 'POST') {
@@ -165,6 +165,30 @@ describe('resumable over HTTP', () => {
     expect(old.status).toBe(410);
     expect(await old.json()).toMatchObject({ error: { code: 'gone' } });
     expect((await get(trimmedId, { 'last-event-id': '29' }, '?trimmed')).status).toBe(200);
+  });
+
+  it('a resume at the live edge answers 200 before the next event, which then arrives', async () => {
+    const live = new Subject<Delta>();
+    source = () => live;
+    try {
+      const responding = post();
+      while (!live.observed) await new Promise((resolve) => setTimeout(resolve, 5));
+      live.next(metadataDelta('openai', 'chatcmpl-1', 'm'));
+      const id = (await responding).headers.get('rxllm-stream-id')!;
+      const t0 = performance.now();
+      const response = await get(id, { 'last-event-id': '1' });
+      expect(response.status).toBe(200);
+      expect(performance.now() - t0).toBeLessThan(1_000);
+      const reading = response.text();
+      live.next(textDelta('later'));
+      live.next(finishDelta('stop'));
+      live.complete();
+      const list = events(await reading).list;
+      expect(list.map((e) => e.id)).toEqual(['2', '3', '4']);
+      expect(JSON.parse(list[0]!.data).choices[0].delta.content).toBe('later');
+    } finally {
+      source = (deltas) => from(deltas).pipe(concatMap((d) => of(d).pipe(delay(2))));
+    }
   });
 
   it('POST …/cancel stops the stream (error event, then [DONE]); again 204; unknown 404; malformed 400', async () => {

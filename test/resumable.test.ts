@@ -236,6 +236,15 @@ for (const kit of kits) {
       await until(async () => (await streams.publish(new Subject(), OWNER).then(() => true, () => false)) === true);
     });
 
+    it('after doneTtlMs an ended stream is gone: not_found', async () => {
+      const streams = make({ doneTtlMs: 100 });
+      const { id, events$ } = await streams.publish(from([1]), OWNER);
+      await collect(events$);
+      expect(await collect(streams.resume(id, OWNER))).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await errorOf(streams.resume(id, OWNER))).toMatchObject({ code: 'not_found' });
+    });
+
     it('maxReaders: one more concurrent resume on this instance is refused', async () => {
       const streams = make({ maxReaders: 1 });
       const { id, cancel } = await streams.publish(new Subject(), OWNER);

@@ -27,6 +27,12 @@ export interface ResumableResponseOptions<T> {
    * client resumes from its last id). Default 10 000.
    */
   readonly highWaterMark?: number;
+  /**
+   * Longest wait for the first notification, ms: then the `200` headers and `retry:` go out
+   * anyway, so a client resuming at the live edge of a slow stream sees a live response (a later
+   * failure becomes an error event). Default 1 000.
+   */
+  readonly headersAfter?: number;
 }
 
 /**
@@ -41,7 +47,9 @@ export interface ResumableResponseOptions<T> {
  *   terminal as `id: <seq>` + `data: {"error":{…}}` (OpenAI's error event), then `data: [DONE]`;
  * - completion without entries (the cursor is at or past the end) → `204`;
  * - an error first → its status (`ResumableError.status`: 404, 400, 410, 429, 503; else 500)
- *   with an OpenAI-shaped JSON body; an error later → an error event and `data: [DONE]`.
+ *   with an OpenAI-shaped JSON body; an error later → an error event and `data: [DONE]`;
+ * - nothing within `headersAfter` ms (a resume at the live edge) → `200` and `retry:` at once,
+ *   the events as they come.
  * On client disconnect (`signal`, body cancel) the reading is unsubscribed; the stream goes on.
  *
  * @example
@@ -51,7 +59,7 @@ export interface ResumableResponseOptions<T> {
  * ```
  *
  * @param entries The entries to serve (`events$` or `resume(…)`); subscribed once.
- * @param options `encode`, `retry` (ms), `headers`, `signal`, `highWaterMark` (frames).
+ * @param options `encode`, `retry` (ms), `headers`, `signal`, `highWaterMark` (frames), `headersAfter` (ms).
  * @return The Response, once the first notification arrived.
  */
 export function toResumableResponse<T>(entries: Observable<Entry<T>>, options: ResumableResponseOptions<T>): Promise<Response> {
@@ -78,6 +86,7 @@ export function toResumableResponse<T>(entries: Observable<Entry<T>>, options: R
       if (!closed) controller.enqueue(encoder.encode(text));
     };
     const finish = (end?: () => void) => {
+      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       subscription?.unsubscribe();
       if (closed) return;
@@ -93,6 +102,9 @@ export function toResumableResponse<T>(entries: Observable<Entry<T>>, options: R
       finish(() => controller.error(signal?.reason));
       if (!started) resolve(new Response(null, { status: 499 }));
     }
+    const timer = setTimeout(() => {
+      if (!started && !closed) start();
+    }, options.headersAfter ?? 1_000);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
 
