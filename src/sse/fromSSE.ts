@@ -91,7 +91,6 @@ export interface FromSSEOptions extends ChatMappingOptions {
  *   .subscribe((s) => (this.answer = s.text));
  * ```
  *
- *
  * ```ts
  * // resume a stream of a resumable server after a drop (Last-Event-ID)
  * fromSSE(`/v1/chat/completions/${id}/stream`, { resume: true }).pipe(accumulate());
