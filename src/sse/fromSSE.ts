@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
-import { ProviderError, RxllmError } from '../core/errors.ts';
+import { ProviderError, RxllmError, StreamTruncatedError } from '../core/errors.ts';
 import { createSource } from '../sources/create-source.ts';
-import { mapNetworkError, readSSE } from '../sources/read-sse.ts';
+import { mapNetworkError, readSSE, type SseMapper } from '../sources/read-sse.ts';
 import { isRetryableStatus } from '../core/error-classification.ts';
 import {
   CHAT_PROVIDER,
@@ -15,19 +15,37 @@ import {
 
 /**
  * What {@link fromSSE} reads: a fetch `Response`, its body, any async iterable of bytes (a Node
- * `IncomingMessage`), or a function that makes a fresh `Response` per subscription, given the
- * subscription's `AbortSignal` (the cold form: `(signal) => fetch(url, { ...init, signal })`).
+ * `IncomingMessage`), a URL to `GET`, or a function that makes a fresh `Response` per subscription,
+ * given the subscription's `AbortSignal` (the cold form: `(signal) => fetch(url, { ...init, signal })`)
+ * and, when it reconnects (`resume`), what to resume from.
  */
 export type SSEInput =
   | Response
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array>
-  | ((signal: AbortSignal) => Response | PromiseLike<Response>);
+  | string
+  | URL
+  | ((signal: AbortSignal, resume?: SSEResume) => Response | PromiseLike<Response>);
 
-/** Options of {@link fromSSE}: which choice to follow, whether `[DONE]` alone may end, a signal. */
+/** What a function input gets when {@link fromSSE} reconnects (option `resume`). */
+export interface SSEResume {
+  /** The last event id received: send it as the `Last-Event-ID` header. `undefined` when no event had an id. */
+  readonly lastEventId: string | undefined;
+  /** The response that dropped; its headers may name the stream (`Rxllm-Stream-Id`). */
+  readonly response: Response;
+}
+
+/** Options of {@link fromSSE}: which choice to follow, whether `[DONE]` alone may end, a signal, resuming. */
 export interface FromSSEOptions extends ChatMappingOptions {
   /** Aborts the reading (and, with a function input, the request); the Observable errors with its reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Reconnect when the body ends or the connection drops before `[DONE]` (a URL or function input
+   * only): a URL is fetched again with `Last-Event-ID`, a function is called again with
+   * {@link SSEResume}. `attempts` reconnections in a row without a new event (default 5), `delay`
+   * ms before each (default 500). Default false.
+   */
+  readonly resume?: boolean | { readonly attempts?: number; readonly delay?: number };
 }
 
 /**
@@ -61,6 +79,12 @@ export interface FromSSEOptions extends ChatMappingOptions {
  * On unsubscribe: cancels the body reader (for an async iterable: calls its `return()`), and
  * aborts the request of a function input.
  *
+ * Resuming (`resume`, for a URL or function input): fetch ignores `id:` fields, so without it a
+ * dropped connection ends in `StreamTruncatedError`. With it, fromSSE remembers the last event id
+ * and reconnects (a URL with the `Last-Event-ID` header; a function called with
+ * `{ lastEventId, response }`), reading on with the same decoder: a resumable server (see
+ * `rxllm/resumable`) sends what follows, nothing twice. Browsers' `EventSource` does this itself.
+ *
  * @example
  * ```ts
  * // browser or Angular service
@@ -69,18 +93,24 @@ export interface FromSSEOptions extends ChatMappingOptions {
  *   .subscribe((s) => (this.answer = s.text));
  * ```
  *
+ * ```ts
+ * // resume a stream of a resumable server after a drop (Last-Event-ID)
+ * fromSSE(`/v1/chat/completions/${id}/stream`, { resume: true }).pipe(accumulate());
+ * ```
+ *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
- * @param input A `Response`, a byte stream or iterable, or `(signal) => Response` for a cold source.
- * @param options `signal`, `choiceIndex` (default 0), `finishOnDone` (default false).
+ * @param input A `Response`, a byte stream or iterable, a URL to `GET`, or `(signal, resume?) => Response` for a cold source.
+ * @param options `signal`, `choiceIndex` (default 0), `finishOnDone` (default false), `resume` (`attempts`, `delay` ms).
  * @return An Observable of the stream's deltas.
  */
 export function fromSSE(input: SSEInput, options: FromSSEOptions = {}): Observable<Delta> {
+  const open = opener(input);
   return createSource<Response | ReadableStream<Uint8Array>>({
     provider: CHAT_PROVIDER,
     signal: options.signal,
     async start(signal) {
-      const opened = typeof input === 'function' ? await request(input, signal) : input;
+      const opened = open !== undefined ? await request(open, signal) : (input as Exclude<SSEInput, string | URL | ((...args: never[]) => unknown)>);
       if (isResponse(opened)) {
         if (opened.bodyUsed) throw readOnce('Response body was already read');
         if (!opened.ok) throw await httpError(opened);
@@ -97,6 +127,7 @@ export function fromSSE(input: SSEInput, options: FromSSEOptions = {}): Observab
         if (opened.headers.get('content-type')?.includes('application/json')) {
           return mapChatCompletion((await opened.json()) as ChatCompletionWire, sink, options);
         }
+        if (options.resume && open !== undefined) return readResuming(opened, open, new ChatStreamMapper(sink, options), sink, signal, options.resume);
         opened = opened.body ?? new ReadableStream();
       }
       return readSSE(opened, new ChatStreamMapper(sink, options), sink, CHAT_PROVIDER, CHAT_TERMINAL, signal);
@@ -105,14 +136,87 @@ export function fromSSE(input: SSEInput, options: FromSSEOptions = {}): Observab
   });
 }
 
+type Opener = (signal: AbortSignal, resume?: SSEResume) => Response | PromiseLike<Response>;
+
+/** A URL input as a function input (`GET`, with `Last-Event-ID` when resuming); undefined for a body. */
+function opener(input: SSEInput): Opener | undefined {
+  if (typeof input === 'function') return input;
+  if (typeof input !== 'string' && !(typeof URL !== 'undefined' && input instanceof URL)) return undefined;
+  return (signal, resume) =>
+    fetch(input, { signal, headers: resume?.lastEventId === undefined ? {} : { 'last-event-id': resume.lastEventId } });
+}
+
+/**
+ * Reads `response`, and on a truncation (body ended or connection dropped before `[DONE]`)
+ * reopens the stream from the last event id and reads on with the same mapper. Gives up with the
+ * truncation after `attempts` reconnections without a new event, on `204` (nothing after the
+ * cursor), and with the HTTP error of a refused reconnection.
+ */
+async function readResuming(
+  response: Response,
+  open: Opener,
+  mapper: ChatStreamMapper,
+  sink: Parameters<typeof readSSE>[2],
+  signal: AbortSignal,
+  resume: true | { readonly attempts?: number; readonly delay?: number },
+): Promise<void> {
+  const attempts = resume === true ? 5 : (resume.attempts ?? 5);
+  const delay = resume === true ? 500 : (resume.delay ?? 500);
+  let lastEventId: string | undefined;
+  let failures = 0;
+  const tracking: SseMapper = {
+    onEvent(event) {
+      mapper.onEvent(event);
+      if (event.id !== undefined) lastEventId = event.id;
+      failures = 0;
+    },
+    get done() {
+      return mapper.done;
+    },
+  };
+  for (;;) {
+    let truncation: StreamTruncatedError;
+    try {
+      return await readSSE(response.body, tracking, sink, CHAT_PROVIDER, CHAT_TERMINAL, signal);
+    } catch (error) {
+      if (!(error instanceof StreamTruncatedError)) throw error;
+      truncation = error;
+    }
+    for (;;) {
+      if (signal.aborted || sink.closed || ++failures > attempts) throw truncation;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, delay);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+      if (signal.aborted) throw truncation;
+      let next: Response;
+      try {
+        next = await request(open, signal, { lastEventId, response });
+      } catch (error) {
+        if (error instanceof ProviderError && error.retryable && !signal.aborted) continue; // refused connection: try again
+        throw error;
+      }
+      if (!next.ok) throw await httpError(next);
+      if (next.status === 204) throw truncation;
+      response = next;
+      break;
+    }
+  }
+}
+
 /**
  * Calls a function input. A failure of its own (fetch's `TypeError` for a refused or dropped
  * connection) is a {@link ProviderError}, retryable for a `TypeError`; typed errors and the abort
  * reason pass through.
  */
-async function request(input: (signal: AbortSignal) => Response | PromiseLike<Response>, signal: AbortSignal): Promise<Response> {
+async function request(input: Opener, signal: AbortSignal, resume?: SSEResume): Promise<Response> {
   try {
-    return await input(signal);
+    return await (resume === undefined ? input(signal) : input(signal, resume));
   } catch (error) {
     if (error instanceof RxllmError || signal.aborted) throw error;
     const retryable = error instanceof TypeError;

@@ -14,7 +14,7 @@ export type { SSERequestHandlerOptions, ToSSEResponseOptions } from './toSSEResp
 export { SSE_HEADERS } from './sse-writer.ts';
 export type { SSEResponseOptions } from './sse-writer.ts';
 export { fromSSE } from './fromSSE.ts';
-export type { FromSSEOptions, SSEInput } from './fromSSE.ts';
+export type { FromSSEOptions, SSEInput, SSEResume } from './fromSSE.ts';
 export type {
   ChatCompletionChunk,
   ChatCompletionChunkChoice,
