@@ -71,11 +71,12 @@ describe.concurrent('rxllm chat: embedded replay (offline)', () => {
     expect(result.stdout).toBe(`${expected.text}\n`);
     expect(result.stdout).not.toContain(ESC); // stdout is a pipe: no colour
     const lines = result.stderr.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^replay openai-text: a recorded gpt-4o-2024-08-06 stream, served on 127\.0\.0\.1:\d+ through openai and rxllm\/openai;/);
-    expect(lines[0]).toContain('your prompt "What is the weather in SF?" is ignored');
-    const stats = /^(\d+) ms to first delta · (\d+) deltas · (\d+) chars\/s · tokens 14 in, 30 out · finish stop$/.exec(lines[1]!);
-    expect(stats, lines[1]).not.toBeNull();
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^replay openai-text: a recorded gpt-4o-2024-08-06 answer, played through openai and rxllm\.$/);
+    expect(lines[1]).toBe("recorded question: What's the weather like in SF?");
+    expect(lines[2]).toMatch(/^your prompt is ignored: "What is the weather in SF\?" — a replay answers only its recorded question\./);
+    const stats = /^(\d+) ms to first delta · (\d+) deltas · (\d+) chars\/s · tokens 14 in, 30 out · finish stop$/.exec(lines[3]!);
+    expect(stats, lines[3]).not.toBeNull();
     expect(Number(stats![1])).toBeGreaterThanOrEqual(300); // the realistic pace waits before the first event
     expect(Number(stats![2])).toBeGreaterThan(30);
   });
@@ -88,7 +89,7 @@ describe.concurrent('rxllm chat: embedded replay (offline)', () => {
     expect(snapshot.finishReason).toBe('stop');
     expect(snapshot.finishRaw).toBe(expected.finishReason);
     expect(snapshot.usage).toEqual({ inputTokens: 14, outputTokens: 30, reasoningTokens: 0 });
-    expect(result.stderr).toMatch(/^replay openai-text: .* at full speed through openai and rxllm\/openai; your prompt "hi" is ignored\. /);
+    expect(result.stderr).toMatch(/^replay openai-text: .* at full speed, played through openai and rxllm\.\n.*\nyour prompt is ignored: "hi" /);
   });
 
   const cases: Record<string, string> = {
@@ -167,7 +168,8 @@ describe.concurrent('rxllm chat: usage errors (exit 2)', () => {
   it('--help prints the usage and exits 0', async () => {
     const result = await run(['chat', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage:\n  rxllm chat [options] "prompt"');
+    expect(result.stdout).toContain('Usage:\n  rxllm chat                 interactive chat in a terminal');
+    expect(result.stdout.split('\n').length).toBeLessThanOrEqual(40); // fits a screen
     expect(result.stdout).toContain('--replay <name>');
   });
 
@@ -194,8 +196,8 @@ describe.concurrent('rxllm chat: usage errors (exit 2)', () => {
     expect(result.stderr).toContain(variable);
   });
 
-  it('empty or missing prompt', async () => {
-    for (const args of [['chat', ''], ['chat', '  '], ['chat', '--speed', '0']]) {
+  it('an empty prompt typed after the command', async () => {
+    for (const args of [['chat', ''], ['chat', '  ']]) {
       const result = await run(args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/^rxllm: the prompt is empty\./);

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { usageError } from './cli-error.ts';
-import { defaultModels, providerNames, type ProviderName } from './providers.ts';
+import { adapterOf, defaultModels, providerNames, type ProviderName } from './providers.ts';
+import { adapters } from '../providers/adapters.ts';
 import { defaultReplay, replayNames } from './replays.ts';
 
 /** Where requests go: a real provider, or the embedded offline replay. */
@@ -13,8 +14,11 @@ export type ProviderChoice = ProviderName | 'replay';
 
 /** Everything `rxllm chat` needs, validated. */
 export interface ChatOptions {
-  /** The user's prompt (non-blank). */
-  readonly prompt: string;
+  /**
+   * The user's prompt, or `undefined` when none was typed after the command: then a terminal gets
+   * the interactive chat, piped stdin gives the prompt, and anything else plays the replay's own question.
+   */
+  readonly prompt: string | undefined;
   readonly provider: ProviderChoice;
   /** `--model`, or `undefined` for the provider's default. */
   readonly model: string | undefined;
@@ -26,6 +30,20 @@ export interface ChatOptions {
   readonly maxTokens: number | undefined;
   /** Print the final snapshot as JSON instead of the live rendering. */
   readonly json: boolean;
+  /** `--output ndjson`: one JSON delta per line on stdout (for scripts), instead of the rendering. */
+  readonly output: 'text' | 'ndjson';
+  /** `--system`: instructions before the conversation. */
+  readonly system: string | undefined;
+  /** `--temperature`. */
+  readonly temperature: number | undefined;
+  /** `--reasoning-effort`. */
+  readonly reasoningEffort: 'minimal' | 'low' | 'medium' | 'high' | undefined;
+  /** `--split-reasoning`: `<think>…</think>` in the text becomes reasoning. */
+  readonly splitReasoning: boolean;
+  /** `--idle-timeout`: fail after this many ms without content (`timeoutIdle`). */
+  readonly idleTimeoutMs: number | undefined;
+  /** `--retry N`: retries before the first delta (`retryBeforeFirstDelta`), 0 for none. */
+  readonly retry: number;
 }
 
 /** What the command line asks for. */
@@ -42,16 +60,19 @@ const options = {
   replay: { type: 'string' },
   speed: { type: 'string' },
   json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  system: { type: 'string', short: 's' },
+  temperature: { type: 'string' },
+  'reasoning-effort': { type: 'string' },
+  'split-reasoning': { type: 'boolean' },
+  'idle-timeout': { type: 'string' },
+  retry: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-/** The environment variables that select a provider when `--provider` is absent, in order. */
-const keyOrder: readonly (readonly [ProviderName, readonly string[]])[] = [
-  ['openai', ['OPENAI_API_KEY']],
-  ['anthropic', ['ANTHROPIC_API_KEY']],
-  ['google', ['GEMINI_API_KEY', 'GOOGLE_API_KEY']],
-];
+/** The providers chosen by a key in the environment when `--provider` is absent, in order (not Bedrock: its credentials come from the AWS chain). */
+const keyOrder: readonly ProviderName[] = ['openai', 'anthropic', 'google'];
 
 /**
  * Parses `argv` (the arguments after `node main.ts`). Throws a usage `CliError` (exit code 2)
@@ -87,8 +108,16 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (provider !== 'replay' && values.speed !== undefined) {
     throw usageError(`--speed paces a replay; it does not apply to --provider ${provider}.`);
   }
-  const prompt = positionals.join(' ');
-  if (prompt.trim() === '') throw usageError('the prompt is empty. Type it after the command: rxllm chat "your question".');
+  const typed = positionals.join(' ');
+  if (positionals.length > 0 && typed.trim() === '') throw usageError('the prompt is empty. Type it after the command: rxllm chat "your question", or leave it out for the interactive chat.');
+  const prompt = positionals.length === 0 ? undefined : typed;
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'ndjson') throw usageError(`--output takes text or ndjson, not '${output}'.`);
+  if (output === 'ndjson' && values.json === true) throw usageError('--json prints the final snapshot and --output ndjson every delta: choose one.');
+  const effort = values['reasoning-effort'];
+  if (effort !== undefined && effort !== 'minimal' && effort !== 'low' && effort !== 'medium' && effort !== 'high') {
+    throw usageError(`--reasoning-effort takes minimal, low, medium or high, not '${effort}'.`);
+  }
   return {
     kind: 'chat',
     options: {
@@ -99,6 +128,13 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
       speed,
       maxTokens,
       json: values.json === true,
+      output,
+      system: values.system,
+      temperature: values.temperature === undefined ? undefined : parseTemperature(values.temperature),
+      reasoningEffort: effort,
+      splitReasoning: values['split-reasoning'] === true,
+      idleTimeoutMs: values['idle-timeout'] === undefined ? undefined : parseDuration(values['idle-timeout'], '--idle-timeout'),
+      retry: values.retry === undefined ? 0 : parseCount(values.retry, '--retry'),
     },
   };
 }
@@ -114,8 +150,8 @@ export function chooseProvider(flag: string | undefined, replayFlag: boolean, en
     return flag as ProviderName;
   }
   if (replayFlag) return 'replay';
-  for (const [name, keys] of keyOrder) {
-    if (keys.some((key) => env[key])) return name;
+  for (const name of keyOrder) {
+    if (adapterOf(name).environment.keys.some((key) => env[key])) return name;
   }
   return 'replay';
 }
@@ -127,6 +163,29 @@ export function parseSpeed(text: string): number {
     throw usageError(`--speed takes a number >= 0 (2: twice as fast, 0: as fast as possible), not '${text}'.`);
   }
   return speed;
+}
+
+function parseTemperature(text: string): number {
+  const t = Number(text);
+  if (text.trim() === '' || !Number.isFinite(t) || t < 0 || t > 2) throw usageError(`--temperature takes a number from 0 to 2, not '${text}'.`);
+  return t;
+}
+
+function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 10) throw usageError(`${flag} takes a whole number from 0 to 10, not '${text}'.`);
+  return n;
+}
+
+/**
+ * A duration flag: `500ms`, `30s`, `2m`, or a bare number of seconds; must be > 0.
+ * @throws CliError (usage) naming the flag.
+ */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const ms = match === null ? Number.NaN : Number(match[1]) * (match[2] === 'ms' ? 1 : match[2] === 'm' ? 60_000 : 1000);
+  if (!Number.isFinite(ms) || ms < 1) throw usageError(`${flag} takes a duration > 0 such as 500ms, 30s or 2m, not '${text}'.`);
+  return Math.round(ms);
 }
 
 function parseMaxTokens(text: string): number {
@@ -147,38 +206,34 @@ export function flagMessage(err: unknown): string {
   return message;
 }
 
-/** The `--help` text. */
-export const usage = `rxllm chat: stream an LLM answer to the terminal, with reasoning, tool calls and stats.
+/** The `--help` text: fits a 24-line screen's worth per section, with examples. */
+export const usage = `rxllm chat: talk to an LLM in the terminal, streamed, with reasoning, tool calls and stats.
 
 Usage:
-  rxllm chat [options] "prompt"
-  npm start -- [options] "prompt"
-  rxllm serve [options]    any provider as an OpenAI-compatible server (rxllm serve --help)
+  rxllm chat                 interactive chat in a terminal (/reset, /save FILE, /exit; Ctrl-C stops an answer)
+  rxllm chat "prompt"        one answer;  echo "prompt" | rxllm chat  reads the prompt from stdin
+  rxllm serve [options]      any provider as an OpenAI-compatible server (rxllm serve --help)
 
 Options:
-  -p, --provider <name>  openai | anthropic | google | bedrock | replay
-                         default: the first of OPENAI_API_KEY, ANTHROPIC_API_KEY,
-                         GEMINI_API_KEY / GOOGLE_API_KEY that is set; with none, replay
-  -m, --model <id>       the model; defaults:
-${Object.entries(defaultModels)
-  .map(([p, m]) => `                           ${p.padEnd(10)}${m}`)
-  .join('\n')}
-      --max-tokens <n>   output token limit (default: the provider's; anthropic 4096)
-      --replay <name>    play a recorded real stream offline, through its provider's SDK
-                         (implies --provider replay; default ${defaultReplay});
-                         --replay list lists them
-      --speed <x>        replay pace: 2 twice as fast, 0.5 half, 0 as fast as possible (default 1)
-      --json             print the final snapshot as JSON instead of the live rendering
-  -h, --help             print this help
-  -v, --version          print the version
+  -p, --provider <name>    ${providerNames.join(' | ')} | replay
+                           default: the first provider whose key is set; with none, replay
+  -m, --model <id>         the model (defaults: ${Object.entries(defaultModels).map(([p, m]) => `${p} ${m}`).join(', ')})
+  -s, --system <text>      instructions;   --temperature <0-2>;   --max-tokens <n>
+      --reasoning-effort <minimal|low|medium|high>   (a thinking budget for Anthropic, Gemini, Bedrock)
+      --split-reasoning    <think>…</think> in the text becomes reasoning
+      --idle-timeout <d>   fail after <d> (500ms, 30s) without content;  --retry <n>  retries before the first delta
+      --replay <name>      play a recorded stream offline (default ${defaultReplay}; --replay list); --speed <x> its pace
+      --json               print the final snapshot as JSON;  -o, --output ndjson  one JSON delta per line
+  -h, --help  -v, --version
 
-Environment:
-  OPENAI_API_KEY       OpenAI; with OPENAI_BASE_URL any Chat Completions server
-                       (Groq, DeepSeek, Ollama, vLLM, OpenRouter: give --model)
-  ANTHROPIC_API_KEY    Anthropic (ANTHROPIC_BASE_URL to change the endpoint)
-  GEMINI_API_KEY       Google Gemini (or GOOGLE_API_KEY)
-  AWS_REGION           Bedrock, with the AWS credential chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)
-  NO_COLOR             no colour (nor when the output is not a terminal)
+Keys (environment):
+${adapters.map((a) => `  ${a.name.padEnd(17)} ${[...(a.environment.required ?? []), ...a.environment.keys].join(', ')}${a.environment.endpoint ? ` (endpoint: ${a.environment.endpoint})` : ''}`).join('\n')}
+  NO_COLOR           no colour (nor when the output is not a terminal)
 
-Ctrl-C aborts the request. Exit codes: 0 done, 1 request failed, 2 usage error, 130 interrupted.
+Examples:
+  npm start                                     the default replay, offline
+  rxllm chat -p anthropic -s "Be brief." "Why is the sky blue?"
+  rxllm chat --output ndjson "Hi" | jq -c 'select(.type == "text")'
+
+Exit codes: 0 done, 1 request failed, 2 usage error, 130 interrupted.
 `;

@@ -47,6 +47,8 @@ async function main(argv: readonly string[], interrupt: AbortSignal): Promise<nu
         env: process.env,
         replayDir: fileURLToPath(new URL('replay', root)),
         interrupt,
+        stdin: process.stdin,
+        stdoutIsTTY: process.stdout.isTTY === true,
       });
     case 'serve': {
       // SIGINT (Ctrl-C) or SIGTERM: close the server cleanly

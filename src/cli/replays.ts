@@ -20,6 +20,8 @@ export interface ReplayEntry {
   readonly model: string;
   /** One line about what the stream shows. */
   readonly about: string;
+  /** The question the recorded answer answers (the recording's user message). */
+  readonly question: string;
   /** Pause before the response starts, in ms at speed 1 (the recording keeps no timing). */
   readonly firstMs: number;
   /** Pause between events, in ms at speed 1. */
@@ -31,12 +33,12 @@ export interface ReplayEntry {
  * for OpenAI, slower for a reasoning model, whole sentences per chunk for Gemini.
  */
 export const replays: readonly ReplayEntry[] = [
-  { name: 'openai-text', provider: 'openai', format: 'openai-chat', model: 'gpt-4o-2024-08-06', about: 'plain text answer with usage (Chat Completions)', firstMs: 350, eventMs: 16 },
-  { name: 'openai-tool-call', provider: 'openai', format: 'openai-chat', model: 'gpt-4o-2024-08-06', about: 'one tool call, arguments streamed in 14 fragments', firstMs: 350, eventMs: 16 },
-  { name: 'deepseek-reasoning', provider: 'openai', format: 'openai-chat', model: 'deepseek-reasoner', about: 'DeepSeek reasoning_content, then the answer (OpenAI-compatible)', firstMs: 600, eventMs: 25 },
-  { name: 'anthropic-thinking', provider: 'anthropic', format: 'anthropic', model: 'claude-sonnet-4-20250514', about: 'extended thinking with a signature, then text', firstMs: 500, eventMs: 30 },
-  { name: 'gemini-thought', provider: 'google', format: 'gemini', model: 'gemini-2.5-pro', about: 'thought summaries (includeThoughts), then the answer', firstMs: 800, eventMs: 180 },
-  { name: 'bedrock-reasoning', provider: 'bedrock', format: 'bedrock', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0', about: 'ConverseStream reasoningContent with a signature, then text', firstMs: 500, eventMs: 40 },
+  { name: 'openai-text', provider: 'openai', format: 'openai-chat', model: 'gpt-4o-2024-08-06', about: 'plain text answer with usage (Chat Completions)', question: "What's the weather like in SF?", firstMs: 350, eventMs: 16 },
+  { name: 'openai-tool-call', provider: 'openai', format: 'openai-chat', model: 'gpt-4o-2024-08-06', about: 'one tool call, arguments streamed in 14 fragments', question: "What's the weather like in Edinburgh?", firstMs: 350, eventMs: 16 },
+  { name: 'deepseek-reasoning', provider: 'openai', format: 'openai-chat', model: 'deepseek-reasoner', about: 'DeepSeek reasoning_content, then the answer (OpenAI-compatible)', question: 'Hello', firstMs: 600, eventMs: 25 },
+  { name: 'anthropic-thinking', provider: 'anthropic', format: 'anthropic', model: 'claude-sonnet-4-20250514', about: 'extended thinking with a signature, then text', question: 'How do I cross the street?', firstMs: 500, eventMs: 30 },
+  { name: 'gemini-thought', provider: 'google', format: 'gemini', model: 'gemini-2.5-pro', about: 'thought summaries (includeThoughts), then the answer', question: 'How do I cross the street?', firstMs: 800, eventMs: 180 },
+  { name: 'bedrock-reasoning', provider: 'bedrock', format: 'bedrock', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0', about: 'ConverseStream reasoningContent with a signature, then text', question: 'Hello', firstMs: 500, eventMs: 40 },
 ];
 
 /** The default `--replay`. */

@@ -21,7 +21,7 @@ export const anthropicAdapter: ProviderAdapter<Anthropic, AnthropicMessageParams
   defaultModel: 'claude-sonnet-4-6',
   environment: { keys: ['ANTHROPIC_API_KEY'], endpoint: 'ANTHROPIC_BASE_URL', keyHelp: 'https://console.anthropic.com/settings/keys' },
   async createClient(config) {
-    const apiKey = config.baseURL !== undefined ? (config.env.ANTHROPIC_API_KEY ?? 'replay') : requireKey(config.env, 'anthropic', this.environment);
+    const apiKey = config.baseURL !== undefined ? (config.env.ANTHROPIC_API_KEY || 'replay') : requireKey(config.env, 'anthropic', this.environment);
     const { default: AnthropicSdk } = await importSdk('anthropic', '@anthropic-ai/sdk', () => import('@anthropic-ai/sdk'));
     const client = new AnthropicSdk({
       apiKey,

@@ -27,7 +27,7 @@ export const openaiAdapter: ProviderAdapter<OpenAI, OpenAIChatParams> = {
   environment: { keys: ['OPENAI_API_KEY'], endpoint: 'OPENAI_BASE_URL', keyHelp: 'https://platform.openai.com/api-keys' },
   async createClient(config) {
     const custom = config.baseURL === undefined ? config.env.OPENAI_BASE_URL || undefined : undefined;
-    const apiKey = config.baseURL !== undefined ? (config.env.OPENAI_API_KEY ?? 'replay') : requireKey(config.env, 'openai', this.environment);
+    const apiKey = config.baseURL !== undefined ? (config.env.OPENAI_API_KEY || 'replay') : requireKey(config.env, 'openai', this.environment);
     const { default: OpenAISdk } = await importSdk('openai', 'openai', () => import('openai'));
     const baseURL = config.baseURL !== undefined ? `${config.baseURL}/v1` : (custom ?? 'https://api.openai.com/v1');
     const client = new OpenAISdk({ apiKey, baseURL, ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }) });
