@@ -6,4 +6,4 @@
  */
 export { fromBedrock } from './from-bedrock.ts';
 export type { FromBedrockOptions } from './from-bedrock.ts';
-export { mapBedrockStopReason } from './decode-stream.ts';
+export { mapBedrockStopReason } from './finish-reason.ts';

@@ -1,0 +1,30 @@
+/**
+ * A non-streaming `chat.completion` (`stream: false`) → the deltas its stream would have given.
+ * @module
+ */
+import type { DeltaSink } from '../../core/delta.ts';
+import { ChatStreamMapper, type ChatMappingOptions } from './decode-stream.ts';
+import { mapChatUsage } from './usage.ts';
+import type { ChatCompletionWire } from './wire.ts';
+
+/**
+ * Maps a non-streaming `chat.completion` (`stream: false`) to the deltas its stream would have
+ * given, in the stream's order: `metadata`, `reasoning`, `text`, each tool call's start and
+ * delta (the whole arguments), the calls' ends, `finish`, then `usage` (OpenAI streams usage in
+ * a last chunk after the finish). Follows `choiceIndex` as {@link ChatStreamMapper} does; a missing
+ * `finish_reason` is handled as a `[DONE]` without one (`finishOnDone`).
+ * @see https://platform.openai.com/docs/api-reference/chat/object
+ */
+export function mapChatCompletion(completion: ChatCompletionWire, out: DeltaSink, options: ChatMappingOptions = {}): void {
+  const mapper = new ChatStreamMapper(out, options);
+  mapper.start(completion.id, completion.model);
+  const choiceIndex = options.choiceIndex ?? 0;
+  const choice = completion.choices?.find((c) => (c.index ?? 0) === choiceIndex);
+  const message = choice?.message;
+  // a message's tool calls carry no `index`: their position is it
+  const toolCalls = message?.tool_calls?.map((call, index) => ({ ...call, index }));
+  mapper.onChoice(toolCalls === undefined ? message : { ...message, tool_calls: toolCalls }, undefined);
+  mapper.onChoice(undefined, choice?.finish_reason);
+  if (completion.usage != null) out.next(mapChatUsage(completion.usage));
+  mapper.onDone();
+}
