@@ -68,12 +68,12 @@ describe('DeltaWriter', () => {
 
   it('holds a call until its name arrives, then starts it with the held arguments', () => {
     const { w, deltas } = writer();
-    w.holdCall(0, undefined);
+    w.holdCall(0, undefined, undefined);
     w.callArgs(0, '{"a":');
     expect(deltas).toStrictEqual([]);
     w.nameCall(0, 'call_1', 'f');
     w.callArgs(0, '1}');
-    w.holdCall(1, 'call_2');
+    w.holdCall(1, 'call_2', '');
     w.finish('stop');
     expect(deltas).toStrictEqual([
       { type: 'tool-call-start', index: 0, id: 'call_1', name: 'f' },

@@ -139,6 +139,26 @@ describe('GeminiChunkMapper on recorded streams', () => {
     expect(ids({ callId: (index, responseId) => `mine-${responseId}-${index}` })).toEqual(['mine-undefined-0']);
   });
 
+  it('assembles a Vertex AI function call streamed in pieces (partialArgs, willContinue) into one tool call', () => {
+    const part = (functionCall: object) => ({ candidates: [{ content: { role: 'model', parts: [{ functionCall }] } }] });
+    const { deltas, done } = mapAll([
+      { ...part({ name: 'get_weather', willContinue: true }), responseId: 'r1' },
+      part({ partialArgs: [{ jsonPath: '$.location', stringValue: 'San ', willContinue: true }], willContinue: true }),
+      part({ partialArgs: [{ jsonPath: '$.location', stringValue: 'Francisco' }, { jsonPath: '$.days', numberValue: 3 }], willContinue: true }),
+      part({ partialArgs: [{ jsonPath: '$.opts.units[0]', stringValue: 'C' }, { jsonPath: '$.opts.alerts', boolValue: true }], willContinue: true }),
+      part({}),
+      { candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'whole', args: { a: 1 } } }] }, finishReason: 'STOP' }] },
+    ]);
+    expect(done).toBe(true);
+    const s = accumulateAll(deltas);
+    expect(s.toolCalls.map((c) => [c.index, c.id, c.name, c.args])).toEqual([
+      [0, 'r1-call-0', 'get_weather', { location: 'San Francisco', days: 3, opts: { units: ['C'], alerts: true } }],
+      [1, 'r1-call-1', 'whole', { a: 1 }],
+    ]);
+    expect(deltas.filter((d) => d.type === 'tool-call-start')).toHaveLength(2);
+    expect(s.finishReason).toBe('tool-calls');
+  });
+
   it('finishes a blocked prompt as content-filter', () => {
     const { deltas, done } = mapAll([{ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 7 } }]);
     expect(done).toBe(true);

@@ -77,13 +77,20 @@ describe('fromSSE: faults', () => {
     expect((error as StreamTruncatedError).partial?.text).toBe(chatText(6));
   });
 
-  it('a body that ends cleanly without [DONE] → StreamTruncatedError', async () => {
+  it('a body that ends cleanly after the finish without [DONE] completes (servers that omit it)', async () => {
     const noDone = text.events.filter((e: any) => e.data !== '[DONE]');
     server.reply({ format: 'openai-chat', events: noDone });
     const { deltas, error } = await run(fromSSE(await post()));
-    expect(error).toBeInstanceOf(StreamTruncatedError);
-    // everything arrived, even the finish and the usage: only the terminator is missing
+    expect(error).toBeUndefined();
     expect(deltas.slice(-2)).toStrictEqual([finishDelta('stop', 'stop'), usageDelta({ inputTokens: 14, outputTokens: 30, reasoningTokens: 0 })]);
+  });
+
+  it('a body that ends before any finish → StreamTruncatedError naming [DONE]', async () => {
+    const beforeFinish = text.events.findIndex((e: any) => e.data?.choices?.[0]?.finish_reason != null);
+    server.reply({ format: 'openai-chat', events: text.events.slice(0, beforeFinish) });
+    const { error } = await run(fromSSE(await post()));
+    expect(error).toBeInstanceOf(StreamTruncatedError);
+    expect((error as StreamTruncatedError).partial?.text).toBe(chatText(beforeFinish));
     expect((error as StreamTruncatedError).message).toContain('[DONE]');
   });
 

@@ -18,7 +18,7 @@
  * once per call. @internal
  * @module
  */
-import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from './delta.ts';
+import type { DeltaSink, FinishReason, MetadataDelta, TokenLogprob, UsageDelta } from './delta.ts';
 import { MalformedChunkError } from './errors.ts';
 
 /**
@@ -33,8 +33,9 @@ export const MAX_WIRE_INDEX = 100_000;
 interface CallState {
   /** The call's `index` in the deltas; -1 while held (not started). */
   index: number;
-  /** The provider's id, while held. */
+  /** The provider's id and name, while held. */
   id: string;
+  name: string;
   /** Argument text received while held, sent right after the start. */
   held: string;
 }
@@ -79,9 +80,16 @@ export class DeltaWriter {
     this.out.next(metadata);
   }
 
-  /** A fragment of the answer; nothing for an empty or non-string value. */
-  text(text: unknown): void {
-    if (typeof text === 'string' && text.length !== 0) this.out.next({ type: 'text', text });
+  /** A fragment of the answer, with its tokens' log probabilities when given; nothing for an empty or non-string value. */
+  text(text: unknown, logprobs?: readonly TokenLogprob[]): void {
+    if (typeof text !== 'string' || text.length === 0) return;
+    this.out.next(logprobs === undefined ? { type: 'text', text } : { type: 'text', text, logprobs });
+  }
+
+  /** A fragment of a refusal, with its tokens' log probabilities when given; nothing for an empty or non-string value. */
+  refusal(text: unknown, logprobs?: readonly TokenLogprob[]): void {
+    if (typeof text !== 'string' || text.length === 0) return;
+    this.out.next(logprobs === undefined ? { type: 'refusal', text } : { type: 'refusal', text, logprobs });
   }
 
   /** A fragment of reasoning; nothing for an empty or non-string value. */
@@ -112,30 +120,32 @@ export class DeltaWriter {
     checkKey(key, this.provider);
     const previous = this.byKey.get(key);
     if (previous !== undefined) this.endState(key, previous);
-    const call: CallState = { index: -1, id: '', held: '' };
+    const call: CallState = { index: -1, id: '', name: '', held: '' };
     this.byKey.set(key, call);
     this.begin(call, id, name);
     return call.index;
   }
 
   /**
-   * Opens a call under `key` whose name has not arrived yet (a Chat fragment with only an index
-   * or arguments): nothing is written until {@link nameCall} gives the name; argument fragments
-   * meanwhile are held and written right after the start. Ending a held call (or the finish)
-   * starts it with what is known.
+   * Opens a call under `key` whose id or name has not arrived yet (a Chat fragment with only an
+   * index or arguments): nothing is written until {@link nameCall} completes both; argument
+   * fragments meanwhile are held and written right after the start. Ending a held call (or the
+   * finish) starts it with what is known.
    */
-  holdCall(key: number, id: unknown): void {
+  holdCall(key: number, id: unknown, name: unknown): void {
     checkKey(key, this.provider);
     const previous = this.byKey.get(key);
     if (previous !== undefined) this.endState(key, previous);
-    this.byKey.set(key, { index: -1, id: typeof id === 'string' ? id : '', held: '' });
+    this.byKey.set(key, { index: -1, id: typeof id === 'string' ? id : '', name: typeof name === 'string' ? name : '', held: '' });
   }
 
-  /** Gives a held call its id and name and starts it; does nothing for a started call. */
+  /** Gives a held call the id and name it was missing; starts it once it has both. Does nothing for a started call. */
   nameCall(key: number, id: unknown, name: unknown): void {
     const call = this.byKey.get(key);
     if (call === undefined || call.index !== -1) return;
-    this.begin(call, typeof id === 'string' && id.length !== 0 ? id : call.id, name);
+    if (typeof id === 'string' && id.length !== 0) call.id = id;
+    if (typeof name === 'string' && name.length !== 0) call.name = name;
+    if (call.id.length !== 0 && call.name.length !== 0) this.begin(call, call.id, call.name);
   }
 
   /** True when a call is open (started or held) under `key`. */
@@ -215,7 +225,7 @@ export class DeltaWriter {
 
   private endState(key: number, call: CallState): void {
     this.byKey.delete(key);
-    if (call.index === -1) this.begin(call, call.id, '');
+    if (call.index === -1) this.begin(call, call.id, call.name);
     this.out.next({ type: 'tool-call-end', index: call.index });
   }
 }

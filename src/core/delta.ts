@@ -48,10 +48,40 @@ export interface MetadataDelta {
   readonly model?: string;
 }
 
-/** A fragment of the visible answer (never empty). */
+/**
+ * The log probability of one token, in OpenAI Chat Completions' own shape (`choices[].logprobs.content[]`),
+ * passed through as the provider sent it: `bytes` is the token's UTF-8 bytes (or `null`),
+ * `top_logprobs` the most likely tokens at that position (as many as the request's `top_logprobs`).
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
+ */
+export interface TokenLogprob {
+  readonly token: string;
+  readonly logprob: number;
+  readonly bytes: readonly number[] | null;
+  readonly top_logprobs: readonly { readonly token: string; readonly logprob: number; readonly bytes: readonly number[] | null }[];
+}
+
+/**
+ * A fragment of the visible answer (never empty). `logprobs` is set when the request asked for
+ * log probabilities (OpenAI `logprobs: true`) and the provider sent them with this fragment: the
+ * tokens of this fragment, in order.
+ */
 export interface TextDelta {
   readonly type: 'text';
   readonly text: string;
+  readonly logprobs?: readonly TokenLogprob[];
+}
+
+/**
+ * A fragment of a refusal that the provider sent apart from the answer (OpenAI Chat
+ * `delta.refusal`, Responses `response.refusal.delta`), never empty. The model declined; the
+ * refusal is not part of `Snapshot.text`, and the finish reason stays the provider's own
+ * (`stop`). `logprobs` as on {@link TextDelta} (`logprobs.refusal` on the wire).
+ */
+export interface RefusalDelta {
+  readonly type: 'refusal';
+  readonly text: string;
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /**
@@ -114,6 +144,7 @@ export interface FinishDelta {
 export type Delta =
   | MetadataDelta
   | TextDelta
+  | RefusalDelta
   | ReasoningDelta
   | ToolCallStartDelta
   | ToolCallArgsDelta
@@ -154,6 +185,8 @@ export interface ToolCallSnapshot {
 export interface Snapshot {
   /** The visible answer so far. */
   readonly text: string;
+  /** The refusal so far, present once a `refusal` delta arrived (see {@link RefusalDelta}). */
+  readonly refusal?: string;
   /** The reasoning so far (redacted blocks excluded, see `redactedReasoning`). */
   readonly reasoning: string;
   /** The last reasoning signature received, if any. */
@@ -177,8 +210,8 @@ export interface Snapshot {
 }
 
 /**
- * True for the delta types that carry response content: `text`, `reasoning` and the three
- * tool-call types. `metadata`, `usage` and `finish` are not content.
+ * True for the delta types that carry response content: `text`, `refusal`, `reasoning` and the
+ * three tool-call types. `metadata`, `usage` and `finish` are not content.
  */
 export function isContentDelta(delta: Delta): boolean {
   const t = delta.type;

@@ -10,6 +10,7 @@ import type { Delta, FinishReason, Snapshot, ToolCallSnapshot, Usage } from './d
 export class SnapshotBuilder {
   text = '';
   reasoning = '';
+  refusal: string | undefined = undefined;
   reasoningSignature: string | undefined = undefined;
   redactedReasoning: string[] | undefined = undefined;
   usage: Usage | undefined = undefined;
@@ -32,6 +33,10 @@ export class SnapshotBuilder {
       case 'text':
         this.contentCount++;
         this.text += delta.text;
+        return;
+      case 'refusal':
+        this.contentCount++;
+        this.refusal = this.refusal === undefined ? delta.text : this.refusal + delta.text;
         return;
       case 'reasoning':
         this.contentCount++;
@@ -95,6 +100,7 @@ export class SnapshotBuilder {
       toolCalls: this.toolCalls(),
       deltaCount: this.deltaCount,
     };
+    if (this.refusal !== undefined) s.refusal = this.refusal;
     if (this.reasoningSignature !== undefined) s.reasoningSignature = this.reasoningSignature;
     if (this.redactedReasoning !== undefined) s.redactedReasoning = this.redactedReasoning.slice();
     if (this.usage !== undefined) s.usage = this.usage;

@@ -15,6 +15,12 @@ export interface SseMapper {
   onEvent(event: EventSourceMessage): void;
   /** True once the provider's terminal event was handled. */
   readonly done: boolean;
+  /**
+   * Called when the body ended cleanly before `done`: a mapper whose response is complete
+   * without a terminal event (a Chat stream after its `finish_reason`, from a server that omits
+   * `[DONE]`) sets `done`; otherwise the body's end is a truncation.
+   */
+  end?(): void;
 }
 
 /**
@@ -67,6 +73,8 @@ export async function readSSE(
     if (signal?.aborted) throw signal.reason;
     parser.feed(decoder.decode());
     if (failure !== undefined) throw failure;
+    if (mapper.done || sink.closed) return;
+    mapper.end?.();
     if (mapper.done || sink.closed) return;
     throw truncatedError(provider, terminal, 'the body ended');
   } finally {

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Delta, FinishDelta, Usage } from '../core/delta.ts';
+import type { Delta, FinishDelta, TokenLogprob, Usage } from '../core/delta.ts';
 import { operate } from '../core/operate.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionUsage } from './wire.ts';
+import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionLogprobs, ChatCompletionUsage } from './wire.ts';
 
 /** Options of {@link toChatCompletionChunks}. */
 export interface ChatCompletionChunksOptions {
@@ -26,11 +26,14 @@ export interface ChatCompletionChunksOptions {
  *
  * ```
  * source:                --m--t--s--d--f--u--|     m = metadata, t = text, s/d = tool call start/args,
- * toChatCompletionChunks:--R--T--S--D--F-----(U|)  f = finish, u = usage; R = role chunk, U = usage chunk
+ * toChatCompletionChunks:-----T--S--D--F-----(U|)  f = finish, u = usage; U = usage chunk
  * ```
  *
- * The first chunk carries `role: 'assistant'` (a `metadata` delta becomes that chunk with
- * `content: ''`, as OpenAI's first chunk). `text` → `delta.content`; `reasoning` →
+ * The first chunk carries `role: 'assistant'`, `content` (the text, or `null` when the answer
+ * starts with a tool call, reasoning or a refusal) and `refusal: null` (the refusal when the
+ * answer starts with one), as OpenAI's first chunk; `metadata` sends nothing. `text` →
+ * `delta.content`; `refusal` → `delta.refusal`; a delta's `logprobs` → the choice's
+ * `logprobs.content` (`logprobs.refusal` for a refusal); `reasoning` →
  * `delta.reasoning_content` (the field DeepSeek, vLLM and xAI use; redacted blocks and signatures
  * have no place in this format and are not sent: a signature's own delta, with empty text, sends
  * no chunk); `tool-call-start` → `delta.tool_calls[]` with
@@ -67,8 +70,8 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
       let toolCount = 0;
       let usage: Usage | undefined;
 
-      const emit = (delta: ChatCompletionChunkDelta, finishReason: string | null) => {
-        const choices = [{ index: 0, delta, logprobs: null, finish_reason: finishReason }];
+      const emit = (delta: ChatCompletionChunkDelta, finishReason: string | null, logprobs: ChatCompletionLogprobs | null = null) => {
+        const choices = [{ index: 0, delta, logprobs, finish_reason: finishReason }];
         subscriber.next(
           includeUsage
             ? { id, object: 'chat.completion.chunk', created, model, choices, usage: null }
@@ -86,28 +89,39 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
         next(delta) {
           switch (delta.type) {
             case 'metadata':
-              if (roleSent) return;
-              roleSent = true;
-              emit({ role: 'assistant', content: '' }, null);
               return;
             case 'text':
-              emit(roleSent ? { content: delta.text } : ((roleSent = true), { role: 'assistant', content: delta.text }), null);
+              emit(
+                roleSent ? { content: delta.text } : ((roleSent = true), { role: 'assistant', content: delta.text, refusal: null }),
+                null,
+                delta.logprobs === undefined ? null : contentLogprobs(delta.logprobs),
+              );
+              return;
+            case 'refusal':
+              emit(
+                roleSent ? { refusal: delta.text } : ((roleSent = true), { role: 'assistant', content: null, refusal: delta.text }),
+                null,
+                delta.logprobs === undefined ? null : refusalLogprobs(delta.logprobs),
+              );
               return;
             case 'reasoning':
               // a signature alone (empty text) has nothing to send
               if (delta.redacted || delta.text === '') return;
-              emit(roleSent ? { reasoning_content: delta.text } : ((roleSent = true), { role: 'assistant', reasoning_content: delta.text }), null);
+              emit(
+                roleSent ? { reasoning_content: delta.text } : ((roleSent = true), { role: 'assistant', content: null, reasoning_content: delta.text, refusal: null }),
+                null,
+              );
               return;
             case 'tool-call-start': {
               // a reused index after its end starts a new call
               toolIndexes?.delete(delta.index);
               const call = { index: toolIndex(delta.index), id: delta.id, type: 'function' as const, function: { name: delta.name, arguments: '' } };
-              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call] }), null);
+              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call], refusal: null }), null);
               return;
             }
             case 'tool-call-delta': {
               const call = { index: toolIndex(delta.index), function: { arguments: delta.argsText } };
-              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call] }), null);
+              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call], refusal: null }), null);
               return;
             }
             case 'tool-call-end':
@@ -118,7 +132,7 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
               return;
             }
             case 'finish':
-              emit(roleSent ? {} : ((roleSent = true), { role: 'assistant', content: '' }), toOpenAIFinishReason(delta));
+              emit(roleSent ? {} : ((roleSent = true), { role: 'assistant', content: '', refusal: null }), toOpenAIFinishReason(delta));
               return;
             default:
               return;
@@ -175,6 +189,14 @@ export function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
   if (usage.cachedInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
   if (usage.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
   return out;
+}
+
+function contentLogprobs(logprobs: readonly TokenLogprob[]): ChatCompletionLogprobs {
+  return { content: logprobs, refusal: null };
+}
+
+function refusalLogprobs(logprobs: readonly TokenLogprob[]): ChatCompletionLogprobs {
+  return { content: null, refusal: logprobs };
 }
 
 function newCompletionId(): string {

@@ -130,8 +130,10 @@ export class GeminiChunkMapper {
       w.startCall(STREAMED_CALL, this.idOf(call, w.callCount), call.name);
       this.streamed = new PartialArgs();
     }
+    const args = this.streamed!;
     const pieces = call.partialArgs;
-    if (pieces !== undefined) for (let i = 0; i < pieces.length; i++) this.streamed!.apply(pieces[i]!);
+    if (pieces !== undefined) for (let i = 0; i < pieces.length; i++) args.apply(pieces[i]!);
+    if (call.args !== null && typeof call.args === 'object') Object.assign(args.value, call.args);
     if (call.willContinue !== true) this.endStreamedCall();
   }
 

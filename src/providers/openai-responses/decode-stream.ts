@@ -24,8 +24,8 @@ export { mapResponseUsage } from './usage.ts';
 /**
  * Maps a Responses stream, event by event, to deltas:
  * - `response.created` → `metadata` (`provider: 'openai-responses'`, the response `id` and `model`);
- * - `response.output_text.delta` → `text`; `response.refusal.delta` → `text`, and the finish
- *   becomes `content-filter` (raw kept);
+ * - `response.output_text.delta` → `text`; `response.refusal.delta` → `refusal` (the finish
+ *   stays `stop`, as the provider said `completed`);
  * - `response.reasoning_summary_text.delta` and `response.reasoning_text.delta` → `reasoning`
  *   (summary parts follow each other without a separator, as the API sends them);
  * - `response.output_item.added` with a `function_call` item → `tool-call-start` (`call_id`,
@@ -48,7 +48,6 @@ export class ResponsesStreamMapper {
   /** True once the terminal event was handled. */
   done = false;
   private readonly w: DeltaWriter;
-  private refused = false;
   /** Output indexes of the function calls whose arguments arrived. */
   private readonly withArgs = new Set<number>();
 
@@ -82,8 +81,7 @@ export class ResponsesStreamMapper {
         return;
       }
       case 'response.refusal.delta':
-        this.refused = true;
-        w.text(data.delta);
+        w.refusal(data.delta);
         return;
       case 'response.output_item.added':
         if (data.item?.type === 'function_call') this.startCall(data.output_index ?? 0, data.item);
@@ -137,9 +135,8 @@ export class ResponsesStreamMapper {
           break;
         case 'message':
           for (const part of item.content ?? []) {
-            if (part.type === 'refusal' && part.refusal) {
-              this.refused = true;
-              w.text(part.refusal);
+            if (part.type === 'refusal') {
+              w.refusal(part.refusal);
             } else {
               w.text(part.text);
             }
@@ -189,7 +186,7 @@ export class ResponsesStreamMapper {
       w.finish(mapIncompleteReason(raw), raw);
       return;
     }
-    const reason: FinishReason = this.refused ? 'content-filter' : w.callCount > 0 ? 'tool-calls' : 'stop';
+    const reason: FinishReason = w.callCount > 0 ? 'tool-calls' : 'stop';
     w.finish(reason, status);
   }
 }

@@ -23,8 +23,8 @@ export function mapChatCompletion(completion: ChatCompletionWire, out: DeltaSink
   const message = choice?.message;
   // a message's tool calls carry no `index`: their position is it
   const toolCalls = message?.tool_calls?.map((call, index) => ({ ...call, index }));
-  mapper.onChoice(toolCalls === undefined ? message : { ...message, tool_calls: toolCalls }, undefined);
-  mapper.onChoice(undefined, choice?.finish_reason);
+  mapper.onChoice(toolCalls === undefined ? message : { ...message, tool_calls: toolCalls }, choice?.finish_reason, choice?.logprobs);
+  mapper.flushFinish();
   if (completion.usage != null) out.next(mapChatUsage(completion.usage));
   mapper.onDone();
 }

@@ -18,10 +18,10 @@ import { parseJSON } from '../../sources/read-sse.ts';
 import { mapChatFinishReason } from './finish-reason.ts';
 import { streamError } from './stream-errors.ts';
 import { mapChatUsage } from './usage.ts';
-import { CHAT_PROVIDER, type ChatChunkWire, type ChatDeltaWire } from './wire.ts';
+import { CHAT_PROVIDER, type ChatChunkWire, type ChatContentPartWire, type ChatDeltaWire, type ChatLogprobsWire } from './wire.ts';
 
 export { CHAT_PROVIDER, CHAT_TERMINAL } from './wire.ts';
-export type { ChatChunkWire, ChatCompletionWire, ChatDeltaWire, ChatUsageWire } from './wire.ts';
+export type { ChatChunkWire, ChatCompletionWire, ChatDeltaWire, ChatLogprobsWire, ChatUsageWire } from './wire.ts';
 export { mapChatCompletion } from './decode-response.ts';
 export { mapChatFinishReason } from './finish-reason.ts';
 export { mapChatUsage } from './usage.ts';
@@ -45,21 +45,26 @@ export interface ChatMappingOptions {
 /**
  * Maps a Chat Completions stream, event by event, to deltas:
  * - the first chunk → `metadata` (`provider: 'openai'`, the chunk's `id` and `model`);
- * - `delta.reasoning_content` / `delta.reasoning` → `reasoning`; `delta.content` → `text`;
- * - `delta.refusal` → `text` (the refusal is the answer the user sees), and the finish becomes
- *   `content-filter` (raw `stop` kept) when the response was a refusal;
- * - `delta.tool_calls[]` → `tool-call-start` (first fragment of a wire `index`: its `id` and
- *   `function.name`) and `tool-call-delta` (each `function.arguments` fragment), told apart by
- *   the wire `index`, so parallel calls stay apart. The delta's `index` is the call's position
- *   among this response's tool calls (0, 1, … in start order), as in every rxllm source; for
- *   OpenAI that equals the wire index. `tool-call-end` for every open call is emitted
- *   when the choice's `finish_reason` arrives, right before the `finish` (OpenAI does not mark
- *   the end of one call's arguments; a call is only known complete at the finish);
- * - `finish_reason` → `finish` ({@link mapChatFinishReason}, raw kept);
+ * - `delta.reasoning_content` / `delta.reasoning` → `reasoning`; `delta.content` → `text`, also
+ *   when `content` is an array of parts (Mistral: `text` parts → `text`, `thinking` parts →
+ *   `reasoning`); the choice's `logprobs.content` rides on the `text` delta (`logprobs`);
+ * - `delta.refusal` → `refusal` (with `logprobs.refusal`); the finish stays the provider's (`stop`);
+ * - `delta.tool_calls[]` → `tool-call-start` and `tool-call-delta` (each `function.arguments`
+ *   fragment), told apart by the wire `index`, so parallel calls stay apart. A call starts once
+ *   its `id` and `function.name` are known (OpenAI sends both on the first fragment; a server
+ *   that sends them in a later fragment has the arguments before them held until then, or until
+ *   the finish). The delta's `index` is the call's position among this response's tool calls (0,
+ *   1, … in start order), as in every rxllm source. `tool-call-end` for every open call is
+ *   emitted right before the `finish` (OpenAI does not mark the end of one call's arguments);
+ * - `finish_reason` → `finish` ({@link mapChatFinishReason}, raw kept). The finish is held until
+ *   the choice is over: the next chunk without this choice or with `usage` (the last chunk),
+ *   `[DONE]`, or the end of the body; fragments of the choice that arrive after its `finish_reason` are
+ *   written before it;
  * - `usage` (the last chunk with `stream_options.include_usage`, or on the finishing chunk as
- *   DeepSeek sends it) → `usage`, in the provider's order (after the finish for OpenAI);
+ *   DeepSeek sends it) → `usage`;
  * - `data: [DONE]` → done; without a finish before it → `StreamTruncatedError`, unless
- *   `finishOnDone`;
+ *   `finishOnDone`. A body that ends after a finish without `[DONE]` (Hugging Face
+ *   `transformers serve` omits it) is done too ({@link end});
  * - `event: error` or a chunk with an `error` field → throws `ProviderError` (see `streamError`);
  *   a chunk that is not JSON → throws `MalformedChunkError`.
  *
@@ -71,7 +76,8 @@ export class ChatStreamMapper {
   private readonly w: DeltaWriter;
   private readonly choiceIndex: number;
   private readonly finishOnDone: boolean;
-  private refused = false;
+  /** The followed choice's `finish_reason`, held until the choice is over. */
+  private pendingFinish: string | undefined = undefined;
   /** Calls started with no wire `index` (each sent whole); the key of the last one. */
   private unindexed = -1;
 
@@ -95,17 +101,25 @@ export class ChatStreamMapper {
   onChunk(chunk: ChatChunkWire): void {
     if (!this.w.hasMetadata) this.w.metadata(chunk.id, chunk.model);
     const choices = chunk.choices;
+    let followed = false;
     if (choices != null) {
       for (let i = 0; i < choices.length; i++) {
         const choice = choices[i]!;
-        if ((choice.index ?? 0) === this.choiceIndex) this.onChoice(choice.delta, choice.finish_reason);
+        if ((choice.index ?? 0) === this.choiceIndex) {
+          followed = true;
+          this.onChoice(choice.delta, choice.finish_reason, choice.logprobs);
+        }
       }
     }
-    if (chunk.usage != null) this.w.usage(mapChatUsage(chunk.usage));
+    const usage = chunk.usage;
+    // usage comes last (OpenAI: a chunk of its own; DeepSeek: on the finishing chunk): the choice is over
+    if ((!followed || usage != null) && this.pendingFinish !== undefined) this.flushFinish();
+    if (usage != null) this.w.usage(mapChatUsage(usage));
   }
 
   /** Handles `data: [DONE]`. */
   onDone(): void {
+    if (this.pendingFinish !== undefined) this.flushFinish();
     if (!this.w.finished) {
       if (!this.finishOnDone) {
         throw new StreamTruncatedError(
@@ -121,22 +135,43 @@ export class ChatStreamMapper {
     this.done = true;
   }
 
+  /**
+   * The body ended without `[DONE]`: after a `finish_reason` the response is complete (the held
+   * finish is written and `done` turns true); before one, nothing changes and the reader reports
+   * the truncation.
+   */
+  end(): void {
+    if (this.done) return;
+    if (this.pendingFinish !== undefined) this.flushFinish();
+    if (this.w.finished) this.done = true;
+  }
+
+  /** Writes the held finish, if any. */
+  flushFinish(): void {
+    const raw = this.pendingFinish;
+    if (raw === undefined) return;
+    this.pendingFinish = undefined;
+    this.finish(raw);
+  }
+
   /** Emits the `metadata` delta (once). */
   start(id: string | undefined, model: string | undefined): void {
     this.w.metadata(id, model);
   }
 
   /** Maps the followed choice's `delta` (or a completion's `message`) and its finish reason. */
-  onChoice(delta: ChatDeltaWire | null | undefined, finishReason: string | null | undefined): void {
+  onChoice(
+    delta: ChatDeltaWire | null | undefined,
+    finishReason: string | null | undefined,
+    logprobs?: ChatLogprobsWire | null,
+  ): void {
     const w = this.w;
     if (delta != null) {
       w.reasoning(delta.reasoning_content || delta.reasoning);
-      w.text(delta.content);
-      const refusal = delta.refusal;
-      if (typeof refusal === 'string' && refusal.length !== 0) {
-        this.refused = true;
-        w.text(refusal);
-      }
+      const content = delta.content;
+      if (typeof content === 'string') w.text(content, logprobs?.content ?? undefined);
+      else if (content != null) this.contentParts(content);
+      w.refusal(delta.refusal, logprobs?.refusal ?? undefined);
       const toolCalls = delta.tool_calls;
       if (toolCalls != null) {
         for (let i = 0; i < toolCalls.length; i++) {
@@ -148,7 +183,22 @@ export class ChatStreamMapper {
       const fn = delta.function_call;
       if (fn != null) this.onToolCall(0, undefined, fn.name, fn.arguments);
     }
-    if (finishReason != null && !w.finished) this.finish(finishReason);
+    if (finishReason != null && !w.finished && this.pendingFinish === undefined) this.pendingFinish = finishReason;
+  }
+
+  /** `content` as an array of parts (Mistral): text parts → `text`, thinking parts → `reasoning`. */
+  private contentParts(parts: readonly ChatContentPartWire[]): void {
+    const w = this.w;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (part.type === 'thinking') {
+        const thinking = part.thinking;
+        if (typeof thinking === 'string') w.reasoning(thinking);
+        else if (thinking != null) for (let j = 0; j < thinking.length; j++) w.reasoning(thinking[j]!.text);
+      } else if (part.type === 'text' || part.type === undefined) {
+        w.text(part.text);
+      }
+    }
   }
 
   private onToolCall(wireIndex: number | undefined, id: unknown, name: unknown, args: unknown): void {
@@ -156,7 +206,13 @@ export class ChatStreamMapper {
     let key: number;
     if (typeof wireIndex === 'number') {
       key = wireIndex;
-      if (!w.hasCall(key)) w.startCall(key, id, name);
+      const known = typeof id === 'string' && id.length !== 0 && typeof name === 'string' && name.length !== 0;
+      if (!w.hasCall(key)) {
+        if (known) w.startCall(key, id, name);
+        else w.holdCall(key, id, name);
+      } else if (w.isHeld(key)) {
+        w.nameCall(key, id, name);
+      }
     } else {
       // a server that leaves out `index` sends each call whole: an `id` (or the first fragment) starts the next one
       if (id || this.unindexed === -1) w.startCall((this.unindexed = w.callCount), id, name);
@@ -167,8 +223,8 @@ export class ChatStreamMapper {
 
   /** Ends the open tool calls, then emits `finish` (`raw` undefined for an accepted `[DONE]`). */
   private finish(raw: string | undefined): void {
-    let reason: FinishReason = raw === undefined ? (this.w.callCount > 0 ? 'tool-calls' : 'stop') : mapChatFinishReason(raw);
-    if (this.refused && reason === 'stop') reason = 'content-filter';
+    this.w.endOpenCalls();
+    const reason: FinishReason = raw === undefined ? (this.w.callCount > 0 ? 'tool-calls' : 'stop') : mapChatFinishReason(raw);
     this.w.finish(reason, raw);
   }
 }

@@ -6,6 +6,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat/object
  * @module
  */
+import type { TokenLogprob } from '../../core/delta.ts';
 
 /** rxllm's provider name for Chat Completions (also for compatible servers reached via `baseURL`). */
 export const CHAT_PROVIDER = 'openai';
@@ -28,11 +29,28 @@ export interface ChatChoiceWire {
   readonly index?: number;
   readonly delta?: ChatDeltaWire | null;
   readonly finish_reason?: string | null;
+  readonly logprobs?: ChatLogprobsWire | null;
+}
+
+/** A choice's `logprobs`: the tokens of this chunk's `content` and `refusal`. */
+export interface ChatLogprobsWire {
+  readonly content?: readonly TokenLogprob[] | null;
+  readonly refusal?: readonly TokenLogprob[] | null;
+}
+
+/**
+ * One part of a `content` sent as an array (Mistral's reasoning models: `text` parts and
+ * `thinking` parts whose `thinking` is text or an array of text parts).
+ */
+export interface ChatContentPartWire {
+  readonly type?: string;
+  readonly text?: string | null;
+  readonly thinking?: string | readonly { readonly type?: string; readonly text?: string | null }[] | null;
 }
 
 /** A chunk's `delta`, or a completion's `message` (same field names). */
 export interface ChatDeltaWire {
-  readonly content?: string | null;
+  readonly content?: string | readonly ChatContentPartWire[] | null;
   readonly reasoning_content?: string | null;
   readonly reasoning?: string | null;
   readonly refusal?: string | null;
@@ -76,4 +94,5 @@ export interface ChatCompletionChoiceWire {
   readonly index?: number;
   readonly message?: ChatDeltaWire | null;
   readonly finish_reason?: string | null;
+  readonly logprobs?: ChatLogprobsWire | null;
 }
