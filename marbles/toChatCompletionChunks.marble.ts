@@ -151,6 +151,20 @@ describe('toChatCompletionChunks', () => {
     });
   });
 
+  it('writes a reset as rxllm’s extension chunk and starts the answer afresh (role again, tool calls from 0, usage forgotten)', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-s-u-x-b-f|', { ...values, x: { type: 'reset', reason: 'retry' } });
+      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A-S---X-B-F|', {
+        A: chunk({ role: 'assistant', content: 'Hel', refusal: null }, null, null),
+        S: chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, null, null),
+        X: { id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o', choices: [], usage: null, rxllm_reset: { reason: 'retry' } },
+        B: chunk({ role: 'assistant', content: 'lo', refusal: null }, null, null),
+        F: chunk({}, 'stop', null),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-----------!');
+    });
+  });
+
   it('maps every finish reason back to OpenAI, keeping an unknown raw value', () => {
     const reasons = [
       finishDelta('stop'),

@@ -86,6 +86,24 @@ describe('DeltaWriter', () => {
     ]);
   });
 
+  it('reset: a reset delta, then the response afresh (metadata again, calls from 0, a new finish)', () => {
+    const { w, deltas } = writer();
+    w.metadata('r1', 'm');
+    w.startCall(0, 'a', 'f');
+    w.finish('tool-calls');
+    w.reset('retry');
+    w.metadata('r2', 'm');
+    w.startCall(5, 'b', 'g');
+    w.finish('stop');
+    expect(deltas.slice(4)).toStrictEqual([
+      { type: 'reset', reason: 'retry' },
+      { type: 'metadata', provider: 'p', id: 'r2', model: 'm' },
+      { type: 'tool-call-start', index: 0, id: 'b', name: 'g' },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
   it('bounds keys from the wire', () => {
     const { w } = writer();
     expect(() => w.startCall(MAX_WIRE_INDEX + 1, 'a', 'f')).toThrow(MalformedChunkError);

@@ -153,6 +153,19 @@ describe('SnapshotBuilder: shared, lazily built arrays, immutable snapshots', ()
     );
   });
 
+  it('a reset empties the builder; a snapshot taken before it, read after it, keeps what it had', () => {
+    const b = new SnapshotBuilder();
+    b.apply({ type: 'tool-call-start', index: 0, id: 'a', name: 'f' });
+    b.apply({ type: 'reasoning', text: 'x1', redacted: true });
+    const before = b.snapshot();
+    b.apply({ type: 'reset', reason: 'retry' });
+    expect(b.partial()).toBeUndefined();
+    b.apply({ type: 'tool-call-start', index: 0, id: 'b', name: 'g' });
+    expect(before.toolCalls).toStrictEqual([{ index: 0, id: 'a', name: 'f', argsText: '', complete: false }]);
+    expect(before.redactedReasoning).toStrictEqual(['x1']);
+    expect(b.snapshot()).toStrictEqual({ text: '', reasoning: '', toolCalls: [{ index: 0, id: 'b', name: 'g', argsText: '', complete: false }], deltaCount: 1 });
+  });
+
   it('a snapshot keeps its arrays after later deltas; unchanged arrays are shared, not copied per snapshot', () => {
     const b = new SnapshotBuilder();
     b.apply({ type: 'tool-call-start', index: 0, id: 'a', name: 'f' });

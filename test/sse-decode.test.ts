@@ -284,6 +284,27 @@ describe('round trip: toChatCompletionChunks → toServerSentEvents → fromSSE'
     ],
     ['length', [metadataDelta('google'), textDelta('cut'), finishDelta('length', 'MAX_TOKENS')]],
     ['content filter', [metadataDelta('google'), finishDelta('content-filter', 'SAFETY')]],
+    [
+      'a refusal with logprobs',
+      [
+        metadataDelta('openai'),
+        { type: 'refusal', text: "I can't", logprobs: [{ token: "I can't", logprob: -0.1, bytes: null, top_logprobs: [] }] },
+        { type: 'refusal', text: ' help.' },
+        finishDelta('stop', 'stop'),
+      ],
+    ],
+    [
+      'a reset mid-answer (rxllm extension chunk)',
+      [
+        metadataDelta('anthropic'),
+        textDelta('wrong'),
+        toolCallStart(0, 'call_a', 'f'),
+        toolCallArgs(0, '{"x'),
+        { type: 'reset', reason: 'retry after overloaded' },
+        textDelta('right'),
+        finishDelta('stop', 'end_turn'),
+      ],
+    ],
   ];
 
   it.each(cases)('%s', async (_name, deltas) => {
@@ -294,8 +315,10 @@ describe('round trip: toChatCompletionChunks → toServerSentEvents → fromSSE'
     const sent = accumulateAll(deltas);
     const got = accumulateAll(decoded);
     expect(got.text).toBe(sent.text);
+    expect(got.refusal).toBe(sent.refusal);
     expect(got.reasoning).toBe(sent.reasoning);
     expect(got.toolCalls).toStrictEqual(sent.toolCalls);
+    expect(decoded.filter((d) => d.type === 'reset' || d.type === 'refusal')).toStrictEqual(deltas.filter((d) => d.type === 'reset' || d.type === 'refusal'));
     expect(got.finishReason).toBe(sent.finishReason);
     expect(got.usage).toStrictEqual(sent.usage);
     expect(got.model).toBe('rx');

@@ -207,6 +207,18 @@ export class DeltaWriter {
     this.out.next(raw === undefined ? { type: 'finish', reason } : { type: 'finish', reason, raw });
   }
 
+  /**
+   * Writes a `reset` delta: everything written before is void, and the writer starts the
+   * response afresh (metadata may come again, calls are numbered from 0, a finish may come).
+   */
+  reset(reason: string): void {
+    this.byKey.clear();
+    this.count = 0;
+    this.started = false;
+    this.finished = false;
+    this.out.next({ type: 'reset', reason });
+  }
+
   /** Writes `tool-call-start` for a new or held call (with its held arguments). */
   private begin(call: CallState, id: unknown, name: unknown): void {
     call.index = this.count++;

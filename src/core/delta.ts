@@ -140,6 +140,19 @@ export interface FinishDelta {
   readonly raw?: string;
 }
 
+/**
+ * Everything before is void: the source restarted the response (a retry after an error
+ * mid-answer) and what follows is a new answer from the start. Consumers roll back:
+ * `accumulate()` starts again from an empty snapshot. Not content. Over the wire
+ * (`toChatCompletionChunks` / `fromSSE`) it travels as rxllm's extension chunk
+ * `{ "choices": [], "rxllm_reset": { "reason": … } }`.
+ */
+export interface ResetDelta {
+  readonly type: 'reset';
+  /** Why the response restarts, for logs (e.g. the error that caused the retry). */
+  readonly reason: string;
+}
+
 /** One normalized streaming event, discriminated on `type`. */
 export type Delta =
   | MetadataDelta
@@ -150,7 +163,8 @@ export type Delta =
   | ToolCallArgsDelta
   | ToolCallEndDelta
   | UsageDelta
-  | FinishDelta;
+  | FinishDelta
+  | ResetDelta;
 
 /** The `type` of a {@link Delta}. */
 export type DeltaType = Delta['type'];
@@ -211,9 +225,9 @@ export interface Snapshot {
 
 /**
  * True for the delta types that carry response content: `text`, `refusal`, `reasoning` and the
- * three tool-call types. `metadata`, `usage` and `finish` are not content.
+ * three tool-call types. `metadata`, `usage`, `finish` and `reset` are not content.
  */
 export function isContentDelta(delta: Delta): boolean {
   const t = delta.type;
-  return t !== 'metadata' && t !== 'usage' && t !== 'finish';
+  return t !== 'metadata' && t !== 'usage' && t !== 'finish' && t !== 'reset';
 }

@@ -41,7 +41,7 @@ export class SnapshotBuilder {
   private redacted: string[] | null = null;
   /** The last materialized copy of `redacted` (its length tells which prefix). */
   private redactedCopy: readonly string[] = EMPTY_STRINGS;
-  private readonly slots: CallSlot[] = [];
+  private slots: CallSlot[] = [];
   /** Position in `slots` of the open call for each index. */
   private readonly open = new Map<number, number>();
   /** Incremented by every `snapshot()`: a snapshot sees the changes made in epochs up to its own. */
@@ -106,12 +106,39 @@ export class SnapshotBuilder {
         this.id = delta.id;
         this.model = delta.model;
         return;
+      case 'reset':
+        this.reset();
+        return;
     }
+  }
+
+  /** Rolls back to the empty response (a `reset` delta): every field, counts included. */
+  reset(): void {
+    this.text = '';
+    this.reasoning = '';
+    this.refusal = undefined;
+    this.reasoningSignature = undefined;
+    this.usage = undefined;
+    this.finishReason = undefined;
+    this.finishRaw = undefined;
+    this.provider = undefined;
+    this.id = undefined;
+    this.model = undefined;
+    this.deltaCount = 0;
+    this.contentCount = 0;
+    this.redacted = null;
+    this.redactedCopy = EMPTY_STRINGS;
+    // earlier snapshots keep their slots (their getters hold the array), new ones start afresh
+    this.slots = [];
+    this.open.clear();
+    this.callsVersion++;
+    this.callsCopy = EMPTY;
+    this.callsCopyVersion = this.callsVersion;
   }
 
   /** The calls so far (materialized once per change, shared while unchanged). */
   toolCalls(): readonly ToolCallSnapshot[] {
-    return this.callsAt(this.epoch, this.slots.length, this.callsVersion);
+    return this.callsAt(this.slots, this.epoch, this.slots.length, this.callsVersion);
   }
 
   /** An immutable view of the response so far, in O(1); optional fields are present only when set. */
@@ -125,25 +152,27 @@ export class SnapshotBuilder {
     } else {
       // the calls changed since the last copy: built on first read, as they are now
       const builder = this;
+      const slots = this.slots;
       const epoch = this.epoch;
       let memo: readonly ToolCallSnapshot[] | undefined;
       s = {
         text: this.text,
         reasoning: this.reasoning,
         get toolCalls() {
-          return (memo ??= builder.callsAt(epoch, n, version));
+          return (memo ??= builder.callsAt(slots, epoch, n, version));
         },
         deltaCount: this.deltaCount,
       };
     }
     if (this.refusal !== undefined) s.refusal = this.refusal;
     if (this.reasoningSignature !== undefined) s.reasoningSignature = this.reasoningSignature;
-    if (this.redacted !== null) {
-      const length = this.redacted.length;
+    const redacted = this.redacted;
+    if (redacted !== null) {
+      const length = redacted.length;
       if (length === this.redactedCopy.length) s.redactedReasoning = this.redactedCopy;
       else {
         let memo: readonly string[] | undefined;
-        Object.defineProperty(s, 'redactedReasoning', { get: () => (memo ??= this.redactedAt(length)), enumerable: true });
+        Object.defineProperty(s, 'redactedReasoning', { get: () => (memo ??= this.redactedAt(redacted, length)), enumerable: true });
       }
     }
     if (this.usage !== undefined) s.usage = this.usage;
@@ -162,18 +191,18 @@ export class SnapshotBuilder {
   }
 
   /** The first `length` redacted blocks, as an array shared with later snapshots of the same length. */
-  private redactedAt(length: number): readonly string[] {
-    if (length === this.redactedCopy.length) return this.redactedCopy;
-    const copy = Object.freeze(this.redacted!.slice(0, length));
-    if (length === this.redacted!.length) this.redactedCopy = copy;
+  private redactedAt(redacted: readonly string[], length: number): readonly string[] {
+    if (redacted === this.redacted && length === this.redactedCopy.length) return this.redactedCopy;
+    const copy = Object.freeze(redacted.slice(0, length));
+    if (redacted === this.redacted && length === redacted.length) this.redactedCopy = copy;
     return copy;
   }
 
   /** The first `n` calls as they were in `epoch` (`version` = the calls' version then). */
-  private callsAt(epoch: number, n: number, version: number): readonly ToolCallSnapshot[] {
+  private callsAt(slots: readonly CallSlot[], epoch: number, n: number, version: number): readonly ToolCallSnapshot[] {
     if (version === this.callsCopyVersion) return this.callsCopy;
     const out = new Array<ToolCallSnapshot>(n);
-    for (let i = 0; i < n; i++) out[i] = this.valueAt(this.slots[i]!, epoch);
+    for (let i = 0; i < n; i++) out[i] = this.valueAt(slots[i]!, epoch);
     Object.freeze(out);
     if (version === this.callsVersion) {
       this.callsCopy = out;

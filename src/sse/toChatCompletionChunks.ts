@@ -43,7 +43,9 @@ export interface ChatCompletionChunksOptions {
  * with an empty delta and `finish_reason`: `stop`, `length`, `tool-calls` → `tool_calls`,
  * `content-filter` → `content_filter`, `error` → `error`, `other` → the provider's raw value (or
  * `other`). `usage` deltas are merged (later values win) and sent in a last chunk with empty
- * `choices`, only when `includeUsage` and only if the source reported usage.
+ * `choices`, only when `includeUsage` and only if the source reported usage. `reset` → rxllm's
+ * extension chunk `{ "choices": [], "rxllm_reset": { "reason": … } }` (OpenAI clients ignore
+ * it; `fromSSE` reads it back as a `reset` delta), after which the answer starts afresh.
  *
  * On complete: emits the usage chunk (see above), then completes. On error: passes the error on
  * (`toServerSentEvents` turns it into an error event). On unsubscribe: unsubscribes the source.
@@ -131,6 +133,18 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
               usage = usage === undefined ? counts : { ...usage, ...counts };
               return;
             }
+            case 'reset':
+              // rxllm's extension chunk; the answer starts afresh (role, tool-call numbering, usage)
+              roleSent = false;
+              toolIndexes = null;
+              toolCount = 0;
+              usage = undefined;
+              subscriber.next(
+                includeUsage
+                  ? { id, object: 'chat.completion.chunk', created, model, choices: [], usage: null, rxllm_reset: { reason: delta.reason } }
+                  : { id, object: 'chat.completion.chunk', created, model, choices: [], rxllm_reset: { reason: delta.reason } },
+              );
+              return;
             case 'finish':
               emit(roleSent ? {} : ((roleSent = true), { role: 'assistant', content: '', refusal: null }), toOpenAIFinishReason(delta));
               return;

@@ -23,6 +23,12 @@ export interface ChatCompletionChunk {
    * every chunk but the last, which carries the counts and an empty `choices`.
    */
   readonly usage?: ChatCompletionUsage | null;
+  /**
+   * rxllm's extension, on a chunk with empty `choices`: the response restarts and everything
+   * sent before is void (a `reset` delta, see `ResetDelta`). OpenAI clients ignore the field;
+   * `fromSSE` reads it back.
+   */
+  readonly rxllm_reset?: { readonly reason: string };
 }
 
 /** One choice of a chunk. rxllm writes a single choice, `index: 0`. */

@@ -65,6 +65,8 @@ export interface ChatMappingOptions {
  * - `data: [DONE]` → done; without a finish before it → `StreamTruncatedError`, unless
  *   `finishOnDone`. A body that ends after a finish without `[DONE]` (Hugging Face
  *   `transformers serve` omits it) is done too ({@link end});
+ * - rxllm's extension chunk `{ "rxllm_reset": { "reason" } }` (what `toChatCompletionChunks`
+ *   writes for a `reset` delta) → `reset`, and the response starts afresh;
  * - `event: error` or a chunk with an `error` field → throws `ProviderError` (see `streamError`);
  *   a chunk that is not JSON → throws `MalformedChunkError`.
  *
@@ -99,6 +101,7 @@ export class ChatStreamMapper {
 
   /** Maps one parsed chunk. */
   onChunk(chunk: ChatChunkWire): void {
+    if (chunk.rxllm_reset != null) return this.reset(chunk.rxllm_reset.reason);
     if (!this.w.hasMetadata) this.w.metadata(chunk.id, chunk.model);
     const choices = chunk.choices;
     let followed = false;
@@ -144,6 +147,13 @@ export class ChatStreamMapper {
     if (this.done) return;
     if (this.pendingFinish !== undefined) this.flushFinish();
     if (this.w.finished) this.done = true;
+  }
+
+  /** rxllm's reset extension chunk: a `reset` delta, and the response starts afresh. */
+  private reset(reason: unknown): void {
+    this.pendingFinish = undefined;
+    this.unindexed = -1;
+    this.w.reset(typeof reason === 'string' ? reason : '');
   }
 
   /** Writes the held finish, if any. */

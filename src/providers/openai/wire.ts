@@ -22,6 +22,8 @@ export interface ChatChunkWire {
   readonly usage?: ChatUsageWire | null;
   /** OpenRouter sends a mid-stream error as a chunk with this field. */
   readonly error?: unknown;
+  /** rxllm's extension: the response restarts (see `ResetDelta`); written by `toChatCompletionChunks`. */
+  readonly rxllm_reset?: { readonly reason?: unknown } | null;
 }
 
 /** One choice of a chunk. */
