@@ -168,6 +168,21 @@ describe('ChatStreamMapper on wire shapes without a fixture', () => {
     expect(deltas.filter((d) => d.type === 'finish')).toHaveLength(1);
   });
 
+  it('a call without id (legacy function_call, id-less servers) starts at its name: arguments stream before the finish', () => {
+    const { deltas } = map([
+      chunk({ function_call: { name: 'f', arguments: '' } }),
+      chunk({ function_call: { arguments: '{"a":1}' } }),
+      chunk({ tool_calls: [{ index: 1, function: { name: 'g', arguments: '{}' } }] }),
+      chunk({}, 'function_call'),
+      '[DONE]',
+    ]);
+    expect(deltas.slice(1, 4)).toStrictEqual([
+      { type: 'tool-call-start', index: 0, id: '', name: 'f' },
+      { type: 'tool-call-delta', index: 0, argsText: '{"a":1}' },
+      { type: 'tool-call-start', index: 1, id: '', name: 'g' },
+    ]);
+  });
+
   it('a body that ends after finish_reason without [DONE] is done; before any finish it is not', () => {
     const out: Delta[] = [];
     const m = new ChatStreamMapper({ next: (d) => out.push(d) });

@@ -127,8 +127,8 @@ export class DeltaWriter {
   }
 
   /**
-   * Opens a call under `key` whose id or name has not arrived yet (a Chat fragment with only an
-   * index or arguments): nothing is written until {@link nameCall} completes both; argument
+   * Opens a call under `key` whose name has not arrived yet (a Chat fragment with only an index,
+   * an id or arguments): nothing is written until {@link nameCall} gives the name; argument
    * fragments meanwhile are held and written right after the start. Ending a held call (or the
    * finish) starts it with what is known.
    */
@@ -139,13 +139,13 @@ export class DeltaWriter {
     this.byKey.set(key, { index: -1, id: typeof id === 'string' ? id : '', name: typeof name === 'string' ? name : '', held: '' });
   }
 
-  /** Gives a held call the id and name it was missing; starts it once it has both. Does nothing for a started call. */
+  /** Gives a held call the id and name that arrived; starts it once it has a name. Does nothing for a started call. */
   nameCall(key: number, id: unknown, name: unknown): void {
     const call = this.byKey.get(key);
     if (call === undefined || call.index !== -1) return;
     if (typeof id === 'string' && id.length !== 0) call.id = id;
     if (typeof name === 'string' && name.length !== 0) call.name = name;
-    if (call.id.length !== 0 && call.name.length !== 0) this.begin(call, call.id, call.name);
+    if (call.name.length !== 0) this.begin(call, call.id, call.name);
   }
 
   /** True when a call is open (started or held) under `key`. */

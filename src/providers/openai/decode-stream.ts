@@ -51,9 +51,9 @@ export interface ChatMappingOptions {
  * - `delta.refusal` → `refusal` (with `logprobs.refusal`); the finish stays the provider's (`stop`);
  * - `delta.tool_calls[]` → `tool-call-start` and `tool-call-delta` (each `function.arguments`
  *   fragment), told apart by the wire `index`, so parallel calls stay apart. A call starts once
- *   its `id` and `function.name` are known (OpenAI sends both on the first fragment; a server
- *   that sends them in a later fragment has the arguments before them held until then, or until
- *   the finish). The delta's `index` is the call's position among this response's tool calls (0,
+ *   its `function.name` is known, with its `id` (OpenAI sends both on the first fragment; a
+ *   server that sends them in a later fragment has the arguments before them held until then,
+ *   or until the finish). The delta's `index` is the call's position among this response's tool calls (0,
  *   1, … in start order), as in every rxllm source. `tool-call-end` for every open call is
  *   emitted right before the `finish` (OpenAI does not mark the end of one call's arguments);
  * - `finish_reason` → `finish` ({@link mapChatFinishReason}, raw kept). The finish is held until
@@ -216,9 +216,8 @@ export class ChatStreamMapper {
     let key: number;
     if (typeof wireIndex === 'number') {
       key = wireIndex;
-      const known = typeof id === 'string' && id.length !== 0 && typeof name === 'string' && name.length !== 0;
       if (!w.hasCall(key)) {
-        if (known) w.startCall(key, id, name);
+        if (typeof name === 'string' && name.length !== 0) w.startCall(key, id, name);
         else w.holdCall(key, id, name);
       } else if (w.isHeld(key)) {
         w.nameCall(key, id, name);
