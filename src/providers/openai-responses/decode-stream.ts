@@ -73,7 +73,7 @@ export class ResponsesStreamMapper {
         w.reasoning(data.delta);
         return;
       case 'response.function_call_arguments.delta': {
-        const key = data.output_index ?? -1;
+        const key = data.output_index ?? 0;
         if (w.hasCall(key) && data.delta) {
           this.withArgs.add(key);
           w.callArgs(key, data.delta);
@@ -87,10 +87,10 @@ export class ResponsesStreamMapper {
         if (data.item?.type === 'function_call') this.startCall(data.output_index ?? 0, data.item);
         return;
       case 'response.function_call_arguments.done':
-        this.endCall(data.output_index ?? -1, data.arguments);
+        this.endCall(data.output_index ?? 0, data.arguments);
         return;
       case 'response.output_item.done':
-        if (data.item?.type === 'function_call') this.endCall(data.output_index ?? -1, data.item.arguments);
+        if (data.item?.type === 'function_call') this.endCall(data.output_index ?? 0, data.item.arguments);
         return;
       case 'response.created':
       case 'response.queued':
