@@ -280,4 +280,37 @@ describe('accumulate', () => {
       helpers.expectSubscriptions(source.subscriptions).toBe('^---!');
     });
   });
+
+  it('keeps a refusal apart from the text', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-nf|', { n: { type: 'refusal', text: "I can't" }, f });
+      helpers.expectObservable(source.pipe(accumulate())).toBe('-NF|', {
+        N: snap({ refusal: "I can't", deltaCount: 1 }),
+        F: snap({ refusal: "I can't", finishReason: 'stop', finishRaw: 'stop', deltaCount: 2 }),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('rolls back to the empty snapshot on a reset, then accumulates the new answer', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-masxbf|', {
+        m,
+        a,
+        s: toolCallStart(0, 'call_1', 'f'),
+        x: { type: 'reset', reason: 'retry after overloaded' },
+        b,
+        f,
+      });
+      helpers.expectObservable(source.pipe(accumulate())).toBe('-MASXBF|', {
+        M: snap({ ...meta, deltaCount: 1 }),
+        A: snap({ ...meta, text: 'Hel', deltaCount: 2 }),
+        S: snap({ ...meta, text: 'Hel', toolCalls: [call(0, 'call_1', 'f', '')], deltaCount: 3 }),
+        X: snap({ deltaCount: 0 }),
+        B: snap({ text: 'lo', deltaCount: 1 }),
+        F: snap({ text: 'lo', finishReason: 'stop', finishRaw: 'stop', deltaCount: 2 }),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^------!');
+    });
+  });
 });

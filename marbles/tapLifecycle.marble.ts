@@ -154,11 +154,12 @@ describe('tapLifecycle', () => {
       };
       const expectedError = new LifecycleHookError(
         'tapLifecycle: the onDelta hook failed: Error: disk full. The stream was stopped (strict: true); what had arrived is in `partial`.',
-        { hook: 'onDelta', cause: boom, partial: snap({ text: 'Hello', deltaCount: 2 }) },
+        // the partial holds what was passed on: not the delta whose hook failed
+        { hook: 'onDelta', cause: boom, partial: snap({ text: 'Hel', deltaCount: 1 }) },
       );
       helpers.expectObservable(source.pipe(tapLifecycle(hooks))).toBe('-a-#', { a: { type: 'text', text: 'Hel' } }, expectedError);
       helpers.flush();
-      expect(log).toEqual(['0 start', '3 error tapLifecycle: the onDelta hook failed: Error: disk full. The stream was stopped (strict: true); what had arrived is in `partial`. Hello', '3 finalize error']);
+      expect(log).toEqual(['0 start', '3 error tapLifecycle: the onDelta hook failed: Error: disk full. The stream was stopped (strict: true); what had arrived is in `partial`. Hel', '3 finalize error']);
       helpers.expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });

@@ -47,12 +47,11 @@ describe('toChatCompletionChunks', () => {
     testScheduler = new TestScheduler((actual, expected) => expect(actual).toStrictEqual(expected));
   });
 
-  it('sends the role first, text as content, reasoning as reasoning_content, then the finish chunk', () => {
+  it('sends the role on the first chunk (content null before reasoning), text as content, reasoning as reasoning_content, then the finish chunk', () => {
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-m-r-a-b-u-f|', values);
-      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-M-R-A-B---F|', {
-        M: chunk({ role: 'assistant', content: '' }),
-        R: chunk({ reasoning_content: 'hmm' }),
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('---R-A-B---F|', {
+        R: chunk({ role: 'assistant', content: null, reasoning_content: 'hmm', refusal: null }),
         A: chunk({ content: 'Hel' }),
         B: chunk({ content: 'lo' }),
         F: chunk({}, 'stop'),
@@ -65,7 +64,7 @@ describe('toChatCompletionChunks', () => {
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-a-b-f|', values);
       helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-A-B-F|', {
-        A: chunk({ role: 'assistant', content: 'Hel' }),
+        A: chunk({ role: 'assistant', content: 'Hel', refusal: null }),
         B: chunk({ content: 'lo' }),
         F: chunk({}, 'stop'),
       });
@@ -73,12 +72,16 @@ describe('toChatCompletionChunks', () => {
     });
   });
 
-  it('streams a tool call as OpenAI does: index, id, type and name once, then argument fragments; tool_calls finish', () => {
+  it('streams a tool call as OpenAI does: content null on the first chunk, index, id, type and name once, then argument fragments; tool_calls finish', () => {
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-m-s-d-e-z-t|', values);
-      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-M-S-D-E---T|', {
-        M: chunk({ role: 'assistant', content: '' }),
-        S: chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('---S-D-E---T|', {
+        S: chunk({
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+          refusal: null,
+        }),
         D: chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
         E: chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
         T: chunk({}, 'tool_calls'),
@@ -107,7 +110,7 @@ describe('toChatCompletionChunks', () => {
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-a-f-u-v|', values);
       helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A-F----(U|)', {
-        A: chunk({ role: 'assistant', content: 'Hel' }, null, null),
+        A: chunk({ role: 'assistant', content: 'Hel', refusal: null }, null, null),
         F: chunk({}, 'stop', null),
         U: {
           id: 'chatcmpl-x',
@@ -125,6 +128,40 @@ describe('toChatCompletionChunks', () => {
         },
       });
       helpers.expectSubscriptions(source.subscriptions).toBe('^-------!');
+    });
+  });
+
+  it('writes a refusal as delta.refusal (content null on the first chunk) and logprobs as the choice’s logprobs', () => {
+    const lp = [{ token: 'No', logprob: -0.5, bytes: [78, 111], top_logprobs: [] }];
+    const tp = [{ token: 'Hi', logprob: -0.1, bytes: null, top_logprobs: [] }];
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-m-n-o-h-f|', {
+        ...values,
+        n: { type: 'refusal', text: 'No', logprobs: lp },
+        o: { type: 'refusal', text: ' way' },
+        h: { type: 'text', text: 'Hi', logprobs: tp },
+      });
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('---N-O-H-F|', {
+        N: { ...chunk({}), choices: [{ index: 0, delta: { role: 'assistant', content: null, refusal: 'No' }, logprobs: { content: null, refusal: lp }, finish_reason: null }] },
+        O: chunk({ refusal: ' way' }),
+        H: { ...chunk({}), choices: [{ index: 0, delta: { content: 'Hi' }, logprobs: { content: tp, refusal: null }, finish_reason: null }] },
+        F: chunk({}, 'stop'),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^---------!');
+    });
+  });
+
+  it('writes a reset as rxllm’s extension chunk and starts the answer afresh (role again, tool calls from 0, usage forgotten)', () => {
+    testScheduler.run((helpers) => {
+      const source = deltaMarbles(helpers, '-a-s-u-x-b-f|', { ...values, x: { type: 'reset', reason: 'retry' } });
+      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A-S---X-B-F|', {
+        A: chunk({ role: 'assistant', content: 'Hel', refusal: null }, null, null),
+        S: chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, null, null),
+        X: { id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o', choices: [], usage: null, rxllm_reset: { reason: 'retry' } },
+        B: chunk({ role: 'assistant', content: 'lo', refusal: null }, null, null),
+        F: chunk({}, 'stop', null),
+      });
+      helpers.expectSubscriptions(source.subscriptions).toBe('^-----------!');
     });
   });
 
@@ -148,11 +185,11 @@ describe('toChatCompletionChunks', () => {
     expect(out).toStrictEqual(['stop', 'length', 'tool_calls', 'content_filter', 'error', 'pause_turn', 'other']);
   });
 
-  it('does not send redacted reasoning, tool-call-end or a second metadata', () => {
+  it('does not send metadata, redacted reasoning or tool-call-end', () => {
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-a-x-m-s-z-f|', values);
       helpers.expectObservable(source.pipe(toChatCompletionChunks(opts))).toBe('-A-----S---F|', {
-        A: chunk({ role: 'assistant', content: 'Hel' }),
+        A: chunk({ role: 'assistant', content: 'Hel', refusal: null }),
         S: chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
         F: chunk({}, 'stop'),
       });
@@ -180,7 +217,7 @@ describe('toChatCompletionChunks', () => {
     const error = new ProviderError('overloaded', { provider: 'anthropic', status: 529, retryable: true });
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-a-u-#', values, error);
-      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A---#', { A: chunk({ role: 'assistant', content: 'Hel' }, null, null) }, error);
+      helpers.expectObservable(source.pipe(toChatCompletionChunks({ ...opts, includeUsage: true }))).toBe('-A---#', { A: chunk({ role: 'assistant', content: 'Hel', refusal: null }, null, null) }, error);
       helpers.expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });
@@ -188,7 +225,7 @@ describe('toChatCompletionChunks', () => {
   it('unsubscribes the source on early unsubscribe, and keeps unsubscription chains', () => {
     testScheduler.run((helpers) => {
       const source = deltaMarbles(helpers, '-a-b-f|', values);
-      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts)), '^--!').toBe('-A-', { A: chunk({ role: 'assistant', content: 'Hel' }) });
+      helpers.expectObservable(source.pipe(toChatCompletionChunks(opts)), '^--!').toBe('-A-', { A: chunk({ role: 'assistant', content: 'Hel', refusal: null }) });
       helpers.expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });

@@ -8,6 +8,7 @@ import type { Delta } from '../src/core/delta.ts';
 import { MalformedChunkError, ProviderError, StreamTruncatedError } from '../src/core/errors.ts';
 import { SnapshotBuilder } from '../src/core/snapshot-builder.ts';
 import { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from '../src/providers/google/decode-stream.ts';
+import type { GeminiResponseWire } from '../src/providers/google/wire.ts';
 import { isRetryableGeminiStatus, mapGoogleError } from '../src/providers/google/errors.ts';
 import { geminiResponseFromEvents } from './support/gemini-nonstream.ts';
 import { listCases, type FixtureCase } from './support/fixtures.ts';
@@ -25,7 +26,7 @@ function chunks(c: FixtureCase): unknown[] {
 function mapAll(input: readonly unknown[]): { deltas: Delta[]; done: boolean } {
   const deltas: Delta[] = [];
   const mapper = new GeminiChunkMapper({ next: (d) => deltas.push(d) });
-  for (const chunk of input) mapper.map(chunk);
+  for (const chunk of input) mapper.map(chunk as GeminiResponseWire);
   return { deltas, done: mapper.done };
 }
 
@@ -121,9 +122,41 @@ describe('GeminiChunkMapper on recorded streams', () => {
     });
     expect(deltas.filter((d) => d.type === 'tool-call-start')).toEqual([
       { type: 'tool-call-start', index: 0, id: 'fc_1', name: 'f' },
-      { type: 'tool-call-start', index: 1, id: expect.stringMatching(/^gemini-[a-z0-9]+-call-1$/), name: 'g' },
+      { type: 'tool-call-start', index: 1, id: 'gemini-call-1', name: 'g' },
     ]);
     expect(deltas.filter((d) => d.type === 'tool-call-delta').map((d) => d.argsText)).toEqual(['{"a":[1]}', '{}']);
+  });
+
+  it('is pure: a call without id and a response without responseId get a derived id, or the injected one', () => {
+    const chunk = { candidates: [{ content: { parts: [{ functionCall: { name: 'g' } }] }, finishReason: 'STOP' }] };
+    const ids = (options?: { callId: (index: number, responseId: string | undefined) => string }) => {
+      const deltas: Delta[] = [];
+      new GeminiChunkMapper({ next: (d) => deltas.push(d) }, options).map(chunk);
+      return deltas.flatMap((d) => (d.type === 'tool-call-start' ? [d.id] : []));
+    };
+    expect(ids()).toEqual(['gemini-call-0']);
+    expect(ids()).toEqual(ids());
+    expect(ids({ callId: (index, responseId) => `mine-${responseId}-${index}` })).toEqual(['mine-undefined-0']);
+  });
+
+  it('assembles a Vertex AI function call streamed in pieces (partialArgs, willContinue) into one tool call', () => {
+    const part = (functionCall: object) => ({ candidates: [{ content: { role: 'model', parts: [{ functionCall }] } }] });
+    const { deltas, done } = mapAll([
+      { ...part({ name: 'get_weather', willContinue: true }), responseId: 'r1' },
+      part({ partialArgs: [{ jsonPath: '$.location', stringValue: 'San ', willContinue: true }], willContinue: true }),
+      part({ partialArgs: [{ jsonPath: '$.location', stringValue: 'Francisco' }, { jsonPath: '$.days', numberValue: 3 }], willContinue: true }),
+      part({ partialArgs: [{ jsonPath: '$.opts.units[0]', stringValue: 'C' }, { jsonPath: '$.opts.alerts', boolValue: true }], willContinue: true }),
+      part({}),
+      { candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'whole', args: { a: 1 } } }] }, finishReason: 'STOP' }] },
+    ]);
+    expect(done).toBe(true);
+    const s = accumulateAll(deltas);
+    expect(s.toolCalls.map((c) => [c.index, c.id, c.name, c.args])).toEqual([
+      [0, 'r1-call-0', 'get_weather', { location: 'San Francisco', days: 3, opts: { units: ['C'], alerts: true } }],
+      [1, 'r1-call-1', 'whole', { a: 1 }],
+    ]);
+    expect(deltas.filter((d) => d.type === 'tool-call-start')).toHaveLength(2);
+    expect(s.finishReason).toBe('tool-calls');
   });
 
   it('finishes a blocked prompt as content-filter', () => {

@@ -224,8 +224,8 @@ describe('sseHandler on node:http', () => {
     const events = (await response.text()).split('\n\n').filter((e) => e !== '');
     expect(events.at(-1)).toBe('data: [DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)));
-    expect(chunks.map((c) => c.model)).toStrictEqual(['echo', 'echo', 'echo', 'echo']);
-    expect(chunks[1].choices[0].delta).toStrictEqual({ content: 'hi' });
+    expect(chunks.map((c) => c.model)).toStrictEqual(['echo', 'echo', 'echo']);
+    expect(chunks[0].choices[0].delta).toStrictEqual({ role: 'assistant', content: 'hi', refusal: null });
     expect(chunks.at(-1).usage).toStrictEqual({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
   });
 

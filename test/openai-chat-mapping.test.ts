@@ -118,10 +118,96 @@ describe('ChatStreamMapper on recorded streams', () => {
 });
 
 describe('ChatStreamMapper on wire shapes without a fixture', () => {
-  it('refusal → text, finish content-filter with raw stop', () => {
-    const { snapshot } = map([chunk({ role: 'assistant', refusal: '' }), chunk({ refusal: "I'm sorry" }), chunk({}, 'stop'), '[DONE]']);
-    expect(snapshot.text).toBe("I'm sorry");
-    expect([snapshot.finishReason, snapshot.finishRaw]).toEqual(['content-filter', 'stop']);
+  it('refusal → a refusal delta (not text), finish as the provider said (stop)', () => {
+    const { deltas, snapshot } = map([chunk({ role: 'assistant', refusal: '' }), chunk({ refusal: "I'm sorry" }), chunk({}, 'stop'), '[DONE]']);
+    expect(deltas.slice(1)).toStrictEqual([
+      { type: 'refusal', text: "I'm sorry" },
+      { type: 'finish', reason: 'stop', raw: 'stop' },
+    ]);
+    expect(snapshot.text).toBe('');
+    expect(snapshot.refusal).toBe("I'm sorry");
+    expect([snapshot.finishReason, snapshot.finishRaw]).toEqual(['stop', 'stop']);
+  });
+
+  it('content as an array of parts (Mistral): text parts → text, thinking parts → reasoning', () => {
+    const { deltas, snapshot, done } = map([
+      chunk({ role: 'assistant', content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'Let me ' }, { type: 'text', text: 'think.' }] }] }),
+      chunk({ content: [{ type: 'text', text: 'The answer' }, { type: 'text', text: ' is 4.' }] }),
+      chunk({ content: [{ type: 'thinking', thinking: 'more' }, { type: 'text', text: '' }] }, 'stop'),
+      '[DONE]',
+    ]);
+    expect(done).toBe(true);
+    expect(snapshot.reasoning).toBe('Let me think.more');
+    expect(snapshot.text).toBe('The answer is 4.');
+    expect(deltas.every((d) => !('text' in d) || d.text !== '')).toBe(true);
+  });
+
+  it('fragments after finish_reason are written before the finish; a late id and name reach the call', () => {
+    const { deltas, snapshot } = map([
+      chunk({ role: 'assistant', tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'weather', arguments: '"Paris"' } }] }, 'tool_calls'),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '}' } }] }),
+      chunk({ content: 'late text' }),
+      { id: 'chatcmpl-1', model: 'm', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } },
+      '[DONE]',
+    ]);
+    expect(deltas.map((d) => d.type)).toEqual([
+      'metadata',
+      'tool-call-start',
+      'tool-call-delta',
+      'tool-call-delta',
+      'tool-call-delta',
+      'text',
+      'tool-call-end',
+      'finish',
+      'usage',
+    ]);
+    expect(callsOf(snapshot)).toEqual([{ id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' }]);
+    expect(snapshot.toolCalls[0]!.args).toEqual({ city: 'Paris' });
+    expect(snapshot.text).toBe('late text');
+    expect(deltas.filter((d) => d.type === 'finish')).toHaveLength(1);
+  });
+
+  it('a call without id (legacy function_call, id-less servers) starts at its name: arguments stream before the finish', () => {
+    const { deltas } = map([
+      chunk({ function_call: { name: 'f', arguments: '' } }),
+      chunk({ function_call: { arguments: '{"a":1}' } }),
+      chunk({ tool_calls: [{ index: 1, function: { name: 'g', arguments: '{}' } }] }),
+      chunk({}, 'function_call'),
+      '[DONE]',
+    ]);
+    expect(deltas.slice(1, 4)).toStrictEqual([
+      { type: 'tool-call-start', index: 0, id: '', name: 'f' },
+      { type: 'tool-call-delta', index: 0, argsText: '{"a":1}' },
+      { type: 'tool-call-start', index: 1, id: '', name: 'g' },
+    ]);
+  });
+
+  it('a body that ends after finish_reason without [DONE] is done; before any finish it is not', () => {
+    const out: Delta[] = [];
+    const m = new ChatStreamMapper({ next: (d) => out.push(d) });
+    m.onEvent(sse(chunk({ content: 'Hi' })));
+    m.end();
+    expect(m.done).toBe(false);
+    m.onEvent(sse(chunk({}, 'stop')));
+    expect(out.at(-1)!.type).toBe('text');
+    m.end();
+    expect(m.done).toBe(true);
+    expect(out.at(-1)).toStrictEqual({ type: 'finish', reason: 'stop', raw: 'stop' });
+  });
+
+  it('logprobs ride on the text and refusal deltas, as the provider sent them', () => {
+    const lp = [{ token: 'Hi', logprob: -0.1, bytes: [72, 105], top_logprobs: [] }];
+    const rp = [{ token: 'No', logprob: -0.2, bytes: null, top_logprobs: [] }];
+    const { deltas } = map([
+      { ...chunk({ content: 'Hi' }), choices: [{ index: 0, delta: { content: 'Hi' }, logprobs: { content: lp, refusal: null }, finish_reason: null }] },
+      { ...chunk({ refusal: 'No' }), choices: [{ index: 0, delta: { refusal: 'No' }, logprobs: { content: null, refusal: rp }, finish_reason: 'stop' }] },
+      '[DONE]',
+    ]);
+    expect(deltas.slice(1, 3)).toStrictEqual([
+      { type: 'text', text: 'Hi', logprobs: lp },
+      { type: 'refusal', text: 'No', logprobs: rp },
+    ]);
   });
 
   it('legacy function_call → tool call 0 with an empty id, finish tool-calls', () => {

@@ -187,11 +187,21 @@ describe('faults', () => {
     }
   });
 
-  it('a body that ends without [DONE] or response.completed → StreamTruncatedError', async () => {
-    server.reply({ format: 'openai-chat', events: text.events.slice(0, -1) });
+  it('a Chat body that ends cleanly after finish_reason without [DONE] completes (servers that omit it)', async () => {
+    server.reply({ format: 'openai-chat', events: text.events.filter((e: any) => e.data !== '[DONE]') });
+    const chat = await run(fromOpenAI(client, chatParams));
+    expect(chat.error).toBeUndefined();
+    expect(chat.completed).toBe(true);
+    expect(chat.snapshot.text).toBe(text.expect.text);
+    expect(chat.snapshot.finishReason).toBe('stop');
+  });
+
+  it('a body that ends before any finish → StreamTruncatedError', async () => {
+    const beforeFinish = text.events.findIndex((e: any) => e.data?.choices?.[0]?.finish_reason != null);
+    server.reply({ format: 'openai-chat', events: text.events.slice(0, beforeFinish) });
     const chat = await run(fromOpenAI(client, chatParams));
     expect(chat.error).toBeInstanceOf(StreamTruncatedError);
-    expect((chat.error as StreamTruncatedError).partial!.finishReason).toBe('stop');
+    expect((chat.error as StreamTruncatedError).partial!.finishReason).toBeUndefined();
     server.reply({ format: 'openai-responses', events: responsesText.events.slice(0, -1) });
     const responses = await run(fromOpenAIResponses(client, responsesParams));
     expect(responses.error).toBeInstanceOf(StreamTruncatedError);

@@ -98,9 +98,9 @@ describe('ResponsesStreamMapper on events without a fixture', () => {
     expect([snapshot.finishReason, snapshot.finishRaw]).toEqual(['content-filter', 'content_filter']);
   });
 
-  it('refusal deltas → text, finish content-filter (raw completed)', () => {
+  it('refusal deltas → refusal, finish as the provider said (stop, raw completed)', () => {
     const { snapshot } = map([created, { type: 'response.refusal.delta', output_index: 0, delta: "I can't" }, completed()]);
-    expect([snapshot.text, snapshot.finishReason, snapshot.finishRaw]).toEqual(["I can't", 'content-filter', 'completed']);
+    expect([snapshot.text, snapshot.refusal, snapshot.finishReason, snapshot.finishRaw]).toEqual(['', "I can't", 'stop', 'completed']);
   });
 
   it('reasoning text deltas (gpt-oss) → reasoning', () => {

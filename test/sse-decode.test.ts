@@ -77,13 +77,20 @@ describe('fromSSE: faults', () => {
     expect((error as StreamTruncatedError).partial?.text).toBe(chatText(6));
   });
 
-  it('a body that ends cleanly without [DONE] → StreamTruncatedError', async () => {
+  it('a body that ends cleanly after the finish without [DONE] completes (servers that omit it)', async () => {
     const noDone = text.events.filter((e: any) => e.data !== '[DONE]');
     server.reply({ format: 'openai-chat', events: noDone });
     const { deltas, error } = await run(fromSSE(await post()));
-    expect(error).toBeInstanceOf(StreamTruncatedError);
-    // everything arrived, even the finish and the usage: only the terminator is missing
+    expect(error).toBeUndefined();
     expect(deltas.slice(-2)).toStrictEqual([finishDelta('stop', 'stop'), usageDelta({ inputTokens: 14, outputTokens: 30, reasoningTokens: 0 })]);
+  });
+
+  it('a body that ends before any finish → StreamTruncatedError naming [DONE]', async () => {
+    const beforeFinish = text.events.findIndex((e: any) => e.data?.choices?.[0]?.finish_reason != null);
+    server.reply({ format: 'openai-chat', events: text.events.slice(0, beforeFinish) });
+    const { error } = await run(fromSSE(await post()));
+    expect(error).toBeInstanceOf(StreamTruncatedError);
+    expect((error as StreamTruncatedError).partial?.text).toBe(chatText(beforeFinish));
     expect((error as StreamTruncatedError).message).toContain('[DONE]');
   });
 
@@ -277,6 +284,27 @@ describe('round trip: toChatCompletionChunks → toServerSentEvents → fromSSE'
     ],
     ['length', [metadataDelta('google'), textDelta('cut'), finishDelta('length', 'MAX_TOKENS')]],
     ['content filter', [metadataDelta('google'), finishDelta('content-filter', 'SAFETY')]],
+    [
+      'a refusal with logprobs',
+      [
+        metadataDelta('openai'),
+        { type: 'refusal', text: "I can't", logprobs: [{ token: "I can't", logprob: -0.1, bytes: null, top_logprobs: [] }] },
+        { type: 'refusal', text: ' help.' },
+        finishDelta('stop', 'stop'),
+      ],
+    ],
+    [
+      'a reset mid-answer (rxllm extension chunk)',
+      [
+        metadataDelta('anthropic'),
+        textDelta('wrong'),
+        toolCallStart(0, 'call_a', 'f'),
+        toolCallArgs(0, '{"x'),
+        { type: 'reset', reason: 'retry after overloaded' },
+        textDelta('right'),
+        finishDelta('stop', 'end_turn'),
+      ],
+    ],
   ];
 
   it.each(cases)('%s', async (_name, deltas) => {
@@ -287,8 +315,10 @@ describe('round trip: toChatCompletionChunks → toServerSentEvents → fromSSE'
     const sent = accumulateAll(deltas);
     const got = accumulateAll(decoded);
     expect(got.text).toBe(sent.text);
+    expect(got.refusal).toBe(sent.refusal);
     expect(got.reasoning).toBe(sent.reasoning);
     expect(got.toolCalls).toStrictEqual(sent.toolCalls);
+    expect(decoded.filter((d) => d.type === 'reset' || d.type === 'refusal')).toStrictEqual(deltas.filter((d) => d.type === 'reset' || d.type === 'refusal'));
     expect(got.finishReason).toBe(sent.finishReason);
     expect(got.usage).toStrictEqual(sent.usage);
     expect(got.model).toBe('rx');

@@ -48,10 +48,40 @@ export interface MetadataDelta {
   readonly model?: string;
 }
 
-/** A fragment of the visible answer (never empty). */
+/**
+ * The log probability of one token, in OpenAI Chat Completions' own shape (`choices[].logprobs.content[]`),
+ * passed through as the provider sent it: `bytes` is the token's UTF-8 bytes (or `null`),
+ * `top_logprobs` the most likely tokens at that position (as many as the request's `top_logprobs`).
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
+ */
+export interface TokenLogprob {
+  readonly token: string;
+  readonly logprob: number;
+  readonly bytes: readonly number[] | null;
+  readonly top_logprobs: readonly { readonly token: string; readonly logprob: number; readonly bytes: readonly number[] | null }[];
+}
+
+/**
+ * A fragment of the visible answer (never empty). `logprobs` is set when the request asked for
+ * log probabilities (OpenAI `logprobs: true`) and the provider sent them with this fragment: the
+ * tokens of this fragment, in order.
+ */
 export interface TextDelta {
   readonly type: 'text';
   readonly text: string;
+  readonly logprobs?: readonly TokenLogprob[];
+}
+
+/**
+ * A fragment of a refusal that the provider sent apart from the answer (OpenAI Chat
+ * `delta.refusal`, Responses `response.refusal.delta`), never empty. The model declined; the
+ * refusal is not part of `Snapshot.text`, and the finish reason stays the provider's own
+ * (`stop`). `logprobs` as on {@link TextDelta} (`logprobs.refusal` on the wire).
+ */
+export interface RefusalDelta {
+  readonly type: 'refusal';
+  readonly text: string;
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /**
@@ -110,16 +140,31 @@ export interface FinishDelta {
   readonly raw?: string;
 }
 
+/**
+ * Everything before is void: the source restarted the response (a retry after an error
+ * mid-answer) and what follows is a new answer from the start. Consumers roll back:
+ * `accumulate()` starts again from an empty snapshot. Not content. Over the wire
+ * (`toChatCompletionChunks` / `fromSSE`) it travels as rxllm's extension chunk
+ * `{ "choices": [], "rxllm_reset": { "reason": … } }`.
+ */
+export interface ResetDelta {
+  readonly type: 'reset';
+  /** Why the response restarts, for logs (e.g. the error that caused the retry). */
+  readonly reason: string;
+}
+
 /** One normalized streaming event, discriminated on `type`. */
 export type Delta =
   | MetadataDelta
   | TextDelta
+  | RefusalDelta
   | ReasoningDelta
   | ToolCallStartDelta
   | ToolCallArgsDelta
   | ToolCallEndDelta
   | UsageDelta
-  | FinishDelta;
+  | FinishDelta
+  | ResetDelta;
 
 /** The `type` of a {@link Delta}. */
 export type DeltaType = Delta['type'];
@@ -154,6 +199,8 @@ export interface ToolCallSnapshot {
 export interface Snapshot {
   /** The visible answer so far. */
   readonly text: string;
+  /** The refusal so far, present once a `refusal` delta arrived (see {@link RefusalDelta}). */
+  readonly refusal?: string;
   /** The reasoning so far (redacted blocks excluded, see `redactedReasoning`). */
   readonly reasoning: string;
   /** The last reasoning signature received, if any. */
@@ -177,10 +224,10 @@ export interface Snapshot {
 }
 
 /**
- * True for the delta types that carry response content: `text`, `reasoning` and the three
- * tool-call types. `metadata`, `usage` and `finish` are not content.
+ * True for the delta types that carry response content: `text`, `refusal`, `reasoning` and the
+ * three tool-call types. `metadata`, `usage`, `finish` and `reset` are not content.
  */
 export function isContentDelta(delta: Delta): boolean {
   const t = delta.type;
-  return t !== 'metadata' && t !== 'usage' && t !== 'finish';
+  return t !== 'metadata' && t !== 'usage' && t !== 'finish' && t !== 'reset';
 }

@@ -26,7 +26,8 @@ export interface ChatCompletionChoice {
     readonly role: 'assistant';
     /** The answer's text; `null` when the answer is only tool calls. */
     readonly content: string | null;
-    readonly refusal: null;
+    /** The refusal text (OpenAI `message.refusal`), or null. */
+    readonly refusal: string | null;
     /** The reasoning (the DeepSeek / vLLM field, as the streamed chunks carry it), when there was any. */
     readonly reasoning_content?: string;
     readonly tool_calls?: readonly { readonly id: string; readonly type: 'function'; readonly function: { readonly name: string; readonly arguments: string } }[];
@@ -50,8 +51,8 @@ export function toChatCompletion(snapshot: Snapshot, model: string, id: string, 
   const calls = snapshot.toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.argsText } }));
   const message: { -readonly [K in keyof ChatCompletionChoice['message']]: ChatCompletionChoice['message'][K] } = {
     role: 'assistant',
-    content: snapshot.text === '' && calls.length > 0 ? null : snapshot.text,
-    refusal: null,
+    content: snapshot.text === '' && (calls.length > 0 || (snapshot.refusal ?? '') !== '') ? null : snapshot.text,
+    refusal: snapshot.refusal ?? null,
   };
   if (snapshot.reasoning !== '') message.reasoning_content = snapshot.reasoning;
   if (calls.length > 0) message.tool_calls = calls;

@@ -177,15 +177,23 @@ export function tapLifecycle(hooks: LifecycleHooks): MonoTypeOperatorFunction<De
 
       operate(source, subscriber, {
         next(delta) {
-          if (builder !== null) builder.apply(delta);
           if (onDelta !== undefined) {
             try {
               const result = onDelta.call(hooks, delta);
               if (isThenable(result)) result.then(undefined, onDeltaRejected);
             } catch (thrown) {
+              // strict: the delta whose hook failed is not passed on, so not in the error's `partial`;
+              // otherwise it goes on, and the reported failure's `partial` includes it
+              if (!strict) {
+                if (builder !== null) builder.apply(delta);
+                fail('onDelta', thrown);
+                subscriber.next(delta);
+                return;
+              }
               if (fail('onDelta', thrown)) return;
             }
           }
+          if (builder !== null) builder.apply(delta);
           subscriber.next(delta);
         },
         error(err: unknown) {

@@ -15,6 +15,12 @@ export interface SseMapper {
   onEvent(event: EventSourceMessage): void;
   /** True once the provider's terminal event was handled. */
   readonly done: boolean;
+  /**
+   * Called when the body ended cleanly before `done`: a mapper whose response is complete
+   * without a terminal event (a Chat stream after its `finish_reason`, from a server that omits
+   * `[DONE]`) sets `done`; otherwise the body's end is a truncation.
+   */
+  end?(): void;
 }
 
 /**
@@ -22,23 +28,36 @@ export interface SseMapper {
  * within the network read that completed it. Resolves when the mapper saw the terminal event
  * (the rest of the body, normally just its end, is drained in the background so the connection
  * can be reused); rejects with `StreamTruncatedError` when the body ends
- * (or the connection drops) first, or with the mapper's error. `signal` (optional) cancels the
- * body reader when it aborts: needed for a body that no fetch signal controls. @internal
+ * (or the connection drops) first, or with the mapper's error. A body that is plainly not an
+ * event stream (its first characters `<`, `{` or `[`: an HTML page, a JSON document) rejects
+ * with {@link notEventStreamError}, naming the content-type when `input` is the `Response`.
+ * `signal` (optional) cancels the body reader when it aborts: needed for a body that no fetch
+ * signal controls. @internal
  */
 export async function readSSE(
-  body: ReadableStream<Uint8Array> | null,
+  input: ReadableStream<Uint8Array> | Response | null,
   mapper: SseMapper,
   sink: Sink,
   provider: string,
   terminal: string,
   signal?: AbortSignal,
 ): Promise<void> {
+  let body: ReadableStream<Uint8Array> | null;
+  let response: Response | undefined;
+  if (input !== null && isResponse(input)) {
+    response = input;
+    body = input.body;
+  } else {
+    body = input;
+  }
   if (body === null) throw truncatedError(provider, terminal, 'the response had no body');
   const reader = body.getReader();
   const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   const decoder = new TextDecoder();
+  /** True once the body's first characters were seen to be possible SSE. */
+  let sniffed = false;
   let failure: unknown;
   const parser = createParser({
     onEvent(event) {
@@ -60,7 +79,13 @@ export async function readSSE(
         throw truncatedError(provider, terminal, `the connection failed (${describeError(err)})`, err);
       }
       if (chunk.done) break;
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
+      const text = decoder.decode(chunk.value, { stream: true });
+      if (!sniffed) {
+        const first = firstChar(text);
+        if (first === '<' || first === '{' || first === '[') throw notEventStreamError(provider, text, response);
+        sniffed = first !== '';
+      }
+      parser.feed(text);
       if (failure !== undefined) throw failure;
       if (mapper.done || sink.closed) return;
     }
@@ -68,12 +93,46 @@ export async function readSSE(
     parser.feed(decoder.decode());
     if (failure !== undefined) throw failure;
     if (mapper.done || sink.closed) return;
+    mapper.end?.();
+    if (mapper.done || sink.closed) return;
     throw truncatedError(provider, terminal, 'the body ended');
   } finally {
     signal?.removeEventListener('abort', onAbort);
     if (mapper.done && failure === undefined && !sink.closed && signal?.aborted !== true) void drain(reader);
     else reader.cancel().catch(() => {});
   }
+}
+
+/** The first character of `text` that is not whitespace or a byte-order mark; '' when none. */
+function firstChar(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t' && c !== '\uFEFF') return c;
+  }
+  return '';
+}
+
+function isResponse(value: object): value is Response {
+  return typeof Response !== 'undefined' && value instanceof Response;
+}
+
+/**
+ * The error for a body that is not a server-sent event stream although one was expected (an
+ * HTML error or login page, a JSON document, served with status 200 by a proxy, a gateway or a
+ * wrong base URL): a non-retryable `ProviderError` with code `unexpected_content_type`, the
+ * response's `status` when known, naming the content-type and showing the first bytes
+ * (`cause` holds them). @internal
+ */
+export function notEventStreamError(provider: string, firstText: string, response?: Response): ProviderError {
+  const contentType = response?.headers.get('content-type') ?? undefined;
+  const start = firstText.length > 200 ? `${firstText.slice(0, 200)}…` : firstText;
+  return new ProviderError(
+    `${provider} answered${response === undefined ? '' : ` HTTP ${response.status}`} with ` +
+      `${contentType === undefined ? 'a body' : `content-type ${contentType}`} that is not a server-sent event stream; ` +
+      `it begins ${JSON.stringify(start)}. Something other than the API answered (a proxy, a login page, a wrong base URL): ` +
+      "check the client's base URL and the network path.",
+    { provider, status: response?.status, code: 'unexpected_content_type', retryable: false, cause: start },
+  );
 }
 
 /**
@@ -96,20 +155,29 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 
 
 /**
- * Parses one SSE `data:` payload as JSON, or throws `MalformedChunkError` naming the bad line.
- * @internal
+ * Parses one SSE `data:` payload as a JSON object, or throws `MalformedChunkError` naming the
+ * bad line: text that is not JSON, or JSON that is not an object (`data: null`, a number, an
+ * array), which no provider sends as an event. @internal
  */
-export function parseJSON(data: string, provider: string): any {
+export function parseJSON(data: string, provider: string): object {
+  let value: unknown;
   try {
-    return JSON.parse(data);
+    value = JSON.parse(data);
   } catch (err) {
-    const line = data.length > 200 ? `${data.slice(0, 200)}…` : data;
-    throw new MalformedChunkError(
-      `${provider} sent a chunk that is not valid JSON: ${JSON.stringify(line)} (${(err as Error).message}). ` +
-        'The stream was stopped; what had arrived is in `partial`.',
-      { provider, line, cause: err },
-    );
+    throw malformed(data, provider, `not valid JSON (${(err as Error).message})`, err);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed(data, provider, `JSON but not an object (${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`, undefined);
+  }
+  return value;
+}
+
+function malformed(data: string, provider: string, what: string, cause: unknown): MalformedChunkError {
+  const line = data.length > 200 ? `${data.slice(0, 200)}…` : data;
+  return new MalformedChunkError(
+    `${provider} sent a chunk that is ${what}: ${JSON.stringify(line)}. The stream was stopped; what had arrived is in \`partial\`.`,
+    { provider, line, cause },
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
 import { ProviderError, RxllmError, StreamTruncatedError } from '../core/errors.ts';
 import { createSource } from '../sources/create-source.ts';
-import { mapNetworkError, readSSE, type SseMapper } from '../sources/read-sse.ts';
+import { mapNetworkError, notEventStreamError, readSSE, type SseMapper } from '../sources/read-sse.ts';
 import { isRetryableStatus } from '../core/error-classification.ts';
 import {
   CHAT_PROVIDER,
@@ -72,8 +72,13 @@ export interface FromSSEOptions extends ChatMappingOptions {
  *   `retryable` for 408/409/429/5xx);
  * - the error event (`data: {"error":{…}}`, also with `event: error`) → `ProviderError`
  *   (`status` from `status_code`, `code`);
- * - a stream that ends without `data: [DONE]`, or a connection that drops → `StreamTruncatedError`;
+ * - a stream that ends before a `finish_reason`, or a connection that drops → `StreamTruncatedError`
+ *   (a stream that ends cleanly after the finish but without `data: [DONE]` completes: some
+ *   servers omit it);
  * - `[DONE]` without a `finish_reason` → `StreamTruncatedError`, unless `finishOnDone: true`;
+ * - a body that is not an event stream (an HTML page, JSON that is not a completion, served with
+ *   status 200) → `ProviderError` with code `unexpected_content_type`, naming the content-type
+ *   and showing the first bytes; a JSON error body (`{"error":…}`) → `ProviderError` from it;
  * - an event whose data is not JSON → `MalformedChunkError`;
  * - `options.signal` aborted → the signal's reason.
  * On unsubscribe: cancels the body reader (for an async iterable: calls its `return()`), and
@@ -125,10 +130,10 @@ export function fromSSE(input: SSEInput, options: FromSSEOptions = {}): Observab
     async read(opened, sink, signal) {
       if (isResponse(opened)) {
         if (opened.headers.get('content-type')?.includes('application/json')) {
-          return mapChatCompletion((await opened.json()) as ChatCompletionWire, sink, options);
+          const text = await opened.text();
+          return mapChatCompletion(completionOf(text, opened), sink, options);
         }
         if (options.resume && open !== undefined) return readResuming(opened, open, new ChatStreamMapper(sink, options), sink, signal, options.resume);
-        opened = opened.body ?? new ReadableStream();
       }
       return readSSE(opened, new ChatStreamMapper(sink, options), sink, CHAT_PROVIDER, CHAT_TERMINAL, signal);
     },
@@ -229,6 +234,23 @@ async function request(input: Opener, signal: AbortSignal, resume?: SSEResume): 
   }
 }
 
+/**
+ * A JSON body as a `chat.completion`: an OpenAI-shaped error body (`{ "error": … }`) is a
+ * `ProviderError`; JSON without `choices` (not a completion) is the "not an event stream" error
+ * naming the content-type and the first bytes.
+ */
+function completionOf(text: string, response: Response): ChatCompletionWire {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw notEventStreamError(CHAT_PROVIDER, text, response);
+  }
+  if (body !== null && typeof body === 'object' && Array.isArray((body as { choices?: unknown }).choices)) return body as ChatCompletionWire;
+  if (body !== null && typeof body === 'object' && (body as { error?: unknown }).error != null) throw errorBodyError(text, response.status, response.statusText, body);
+  throw notEventStreamError(CHAT_PROVIDER, text, response);
+}
+
 function isResponse(value: unknown): value is Response {
   return typeof Response !== 'undefined' && value instanceof Response;
 }
@@ -266,23 +288,28 @@ function readOnce(what: string): RxllmError {
 /** An HTTP error response (an OpenAI-shaped JSON body when the server sent one) as a ProviderError. */
 async function httpError(response: Response): Promise<ProviderError> {
   const text = await response.text().catch(() => '');
-  let message = text.length > 500 ? `${text.slice(0, 500)}…` : text;
-  let code: string | undefined;
+  let parsed: unknown;
   try {
-    const body = JSON.parse(text) as { error?: { message?: unknown; code?: unknown; type?: unknown } | string } | null;
-    const error = body?.error;
-    if (typeof error === 'string') message = error;
-    else if (error != null) {
-      if (typeof error.message === 'string') message = error.message;
-      code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
-    }
+    parsed = JSON.parse(text);
   } catch {
     // not JSON: the text is the message
   }
-  const status = response.status;
+  return errorBodyError(text, response.status, response.statusText, parsed);
+}
+
+/** An error body (OpenAI-shaped JSON when `parsed` is one, else the text) with its status as a ProviderError. */
+function errorBodyError(text: string, status: number, statusText: string, parsed: unknown): ProviderError {
+  let message = text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  let code: string | undefined;
+  const error = parsed !== null && typeof parsed === 'object' ? (parsed as { error?: { message?: unknown; code?: unknown; type?: unknown } | string }).error : undefined;
+  if (typeof error === 'string') message = error;
+  else if (error != null) {
+    if (typeof error.message === 'string') message = error.message;
+    code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
+  }
   const retryable = isRetryableStatus(status);
   return new ProviderError(
-    `${CHAT_PROVIDER} server answered HTTP ${status}${code === undefined ? '' : ` (${code})`}: ${message || response.statusText}. ` +
+    `${CHAT_PROVIDER} server answered HTTP ${status}${code === undefined ? '' : ` (${code})`}: ${message || statusText}. ` +
       (retryable ? 'Sending the request again may succeed.' : 'Sending the same request again will fail the same way.'),
     { provider: CHAT_PROVIDER, status, code, retryable, cause: text },
   );

@@ -20,6 +20,7 @@ export type {
   ChatCompletionChunkChoice,
   ChatCompletionChunkDelta,
   ChatCompletionChunkToolCall,
+  ChatCompletionLogprobs,
   ChatCompletionUsage,
   OpenAIErrorBody,
 } from './wire.ts';

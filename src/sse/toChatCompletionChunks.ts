@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Delta, FinishDelta, Usage } from '../core/delta.ts';
+import type { Delta, FinishDelta, TokenLogprob, Usage } from '../core/delta.ts';
 import { operate } from '../core/operate.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionUsage } from './wire.ts';
+import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionLogprobs, ChatCompletionUsage } from './wire.ts';
 
 /** Options of {@link toChatCompletionChunks}. */
 export interface ChatCompletionChunksOptions {
@@ -26,11 +26,14 @@ export interface ChatCompletionChunksOptions {
  *
  * ```
  * source:                --m--t--s--d--f--u--|     m = metadata, t = text, s/d = tool call start/args,
- * toChatCompletionChunks:--R--T--S--D--F-----(U|)  f = finish, u = usage; R = role chunk, U = usage chunk
+ * toChatCompletionChunks:-----T--S--D--F-----(U|)  f = finish, u = usage; U = usage chunk
  * ```
  *
- * The first chunk carries `role: 'assistant'` (a `metadata` delta becomes that chunk with
- * `content: ''`, as OpenAI's first chunk). `text` → `delta.content`; `reasoning` →
+ * The first chunk carries `role: 'assistant'`, `content` (the text, or `null` when the answer
+ * starts with a tool call, reasoning or a refusal) and `refusal: null` (the refusal when the
+ * answer starts with one), as OpenAI's first chunk; `metadata` sends nothing. `text` →
+ * `delta.content`; `refusal` → `delta.refusal`; a delta's `logprobs` → the choice's
+ * `logprobs.content` (`logprobs.refusal` for a refusal); `reasoning` →
  * `delta.reasoning_content` (the field DeepSeek, vLLM and xAI use; redacted blocks and signatures
  * have no place in this format and are not sent: a signature's own delta, with empty text, sends
  * no chunk); `tool-call-start` → `delta.tool_calls[]` with
@@ -40,7 +43,9 @@ export interface ChatCompletionChunksOptions {
  * with an empty delta and `finish_reason`: `stop`, `length`, `tool-calls` → `tool_calls`,
  * `content-filter` → `content_filter`, `error` → `error`, `other` → the provider's raw value (or
  * `other`). `usage` deltas are merged (later values win) and sent in a last chunk with empty
- * `choices`, only when `includeUsage` and only if the source reported usage.
+ * `choices`, only when `includeUsage` and only if the source reported usage. `reset` → rxllm's
+ * extension chunk `{ "choices": [], "rxllm_reset": { "reason": … } }` (OpenAI clients ignore
+ * it; `fromSSE` reads it back as a `reset` delta), after which the answer starts afresh.
  *
  * On complete: emits the usage chunk (see above), then completes. On error: passes the error on
  * (`toServerSentEvents` turns it into an error event). On unsubscribe: unsubscribes the source.
@@ -67,8 +72,8 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
       let toolCount = 0;
       let usage: Usage | undefined;
 
-      const emit = (delta: ChatCompletionChunkDelta, finishReason: string | null) => {
-        const choices = [{ index: 0, delta, logprobs: null, finish_reason: finishReason }];
+      const emit = (delta: ChatCompletionChunkDelta, finishReason: string | null, logprobs: ChatCompletionLogprobs | null = null) => {
+        const choices = [{ index: 0, delta, logprobs, finish_reason: finishReason }];
         subscriber.next(
           includeUsage
             ? { id, object: 'chat.completion.chunk', created, model, choices, usage: null }
@@ -86,28 +91,39 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
         next(delta) {
           switch (delta.type) {
             case 'metadata':
-              if (roleSent) return;
-              roleSent = true;
-              emit({ role: 'assistant', content: '' }, null);
               return;
             case 'text':
-              emit(roleSent ? { content: delta.text } : ((roleSent = true), { role: 'assistant', content: delta.text }), null);
+              emit(
+                roleSent ? { content: delta.text } : ((roleSent = true), { role: 'assistant', content: delta.text, refusal: null }),
+                null,
+                delta.logprobs === undefined ? null : contentLogprobs(delta.logprobs),
+              );
+              return;
+            case 'refusal':
+              emit(
+                roleSent ? { refusal: delta.text } : ((roleSent = true), { role: 'assistant', content: null, refusal: delta.text }),
+                null,
+                delta.logprobs === undefined ? null : refusalLogprobs(delta.logprobs),
+              );
               return;
             case 'reasoning':
               // a signature alone (empty text) has nothing to send
               if (delta.redacted || delta.text === '') return;
-              emit(roleSent ? { reasoning_content: delta.text } : ((roleSent = true), { role: 'assistant', reasoning_content: delta.text }), null);
+              emit(
+                roleSent ? { reasoning_content: delta.text } : ((roleSent = true), { role: 'assistant', content: null, reasoning_content: delta.text, refusal: null }),
+                null,
+              );
               return;
             case 'tool-call-start': {
               // a reused index after its end starts a new call
               toolIndexes?.delete(delta.index);
               const call = { index: toolIndex(delta.index), id: delta.id, type: 'function' as const, function: { name: delta.name, arguments: '' } };
-              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call] }), null);
+              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call], refusal: null }), null);
               return;
             }
             case 'tool-call-delta': {
               const call = { index: toolIndex(delta.index), function: { arguments: delta.argsText } };
-              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call] }), null);
+              emit(roleSent ? { tool_calls: [call] } : ((roleSent = true), { role: 'assistant', content: null, tool_calls: [call], refusal: null }), null);
               return;
             }
             case 'tool-call-end':
@@ -117,8 +133,20 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
               usage = usage === undefined ? counts : { ...usage, ...counts };
               return;
             }
+            case 'reset':
+              // rxllm's extension chunk; the answer starts afresh (role, tool-call numbering, usage)
+              roleSent = false;
+              toolIndexes = null;
+              toolCount = 0;
+              usage = undefined;
+              subscriber.next(
+                includeUsage
+                  ? { id, object: 'chat.completion.chunk', created, model, choices: [], usage: null, rxllm_reset: { reason: delta.reason } }
+                  : { id, object: 'chat.completion.chunk', created, model, choices: [], rxllm_reset: { reason: delta.reason } },
+              );
+              return;
             case 'finish':
-              emit(roleSent ? {} : ((roleSent = true), { role: 'assistant', content: '' }), toOpenAIFinishReason(delta));
+              emit(roleSent ? {} : ((roleSent = true), { role: 'assistant', content: '', refusal: null }), toOpenAIFinishReason(delta));
               return;
             default:
               return;
@@ -175,6 +203,14 @@ export function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
   if (usage.cachedInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
   if (usage.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
   return out;
+}
+
+function contentLogprobs(logprobs: readonly TokenLogprob[]): ChatCompletionLogprobs {
+  return { content: logprobs, refusal: null };
+}
+
+function refusalLogprobs(logprobs: readonly TokenLogprob[]): ChatCompletionLogprobs {
+  return { content: null, refusal: logprobs };
 }
 
 function newCompletionId(): string {

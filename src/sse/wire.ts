@@ -6,6 +6,7 @@
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
  * @module
  */
+import type { TokenLogprob } from '../core/delta.ts';
 
 /** One `chat.completion.chunk` as OpenAI streams it. */
 export interface ChatCompletionChunk {
@@ -22,23 +23,38 @@ export interface ChatCompletionChunk {
    * every chunk but the last, which carries the counts and an empty `choices`.
    */
   readonly usage?: ChatCompletionUsage | null;
+  /**
+   * rxllm's extension, on a chunk with empty `choices`: the response restarts and everything
+   * sent before is void (a `reset` delta, see `ResetDelta`). OpenAI clients ignore the field;
+   * `fromSSE` reads it back.
+   */
+  readonly rxllm_reset?: { readonly reason: string };
 }
 
 /** One choice of a chunk. rxllm writes a single choice, `index: 0`. */
 export interface ChatCompletionChunkChoice {
   readonly index: number;
   readonly delta: ChatCompletionChunkDelta;
-  readonly logprobs: null;
+  /** The log probabilities of this chunk's tokens, when the source carried them (`TextDelta.logprobs`); else `null`. */
+  readonly logprobs: ChatCompletionLogprobs | null;
   /** `stop`, `length`, `tool_calls`, `content_filter`, or another value on the finish chunk; `null` before. */
   readonly finish_reason: string | null;
+}
+
+/** A choice's `logprobs`: the tokens of the chunk's `content` or `refusal`, the other `null`. */
+export interface ChatCompletionLogprobs {
+  readonly content: readonly TokenLogprob[] | null;
+  readonly refusal: readonly TokenLogprob[] | null;
 }
 
 /** What a chunk adds to the message. */
 export interface ChatCompletionChunkDelta {
   /** `assistant`, on the first chunk only. */
   readonly role?: 'assistant';
-  /** A fragment of the visible answer. */
+  /** A fragment of the visible answer; `null` on a first chunk that starts with something else. */
   readonly content?: string | null;
+  /** A fragment of a refusal; `null` on the first chunk when the answer is not one (as OpenAI sends it). */
+  readonly refusal?: string | null;
   /** A fragment of the reasoning (the DeepSeek / vLLM / xAI extension OpenAI-compatible clients read). */
   readonly reasoning_content?: string;
   readonly tool_calls?: readonly ChatCompletionChunkToolCall[];

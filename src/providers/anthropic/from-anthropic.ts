@@ -81,7 +81,7 @@ export function fromAnthropic(client: Anthropic, params: AnthropicMessageParams,
     provider: 'anthropic',
     signal: options.signal,
     start: (signal) => client.messages.create({ ...params, stream: true }, { ...options.requestOptions, signal }).asResponse(),
-    read: (response, sink, signal) => readSSE(response.body, new AnthropicEventMapper(sink), sink, 'anthropic', 'message_stop', signal),
+    read: (response, sink, signal) => readSSE(response, new AnthropicEventMapper(sink), sink, 'anthropic', 'message_stop', signal),
     mapError: mapAnthropicError,
   });
 }

@@ -5,8 +5,11 @@
  */
 export { fromAnthropic } from './from-anthropic.ts';
 export type { AnthropicMessageParams, AnthropicRequestOptions, FromAnthropicOptions } from './from-anthropic.ts';
-export { AnthropicEventMapper, anthropicUsage, mapAnthropicMessage, mapAnthropicStopReason } from './decode-stream.ts';
-export type { AnthropicUsageLike } from './decode-stream.ts';
+export { AnthropicEventMapper } from './decode-stream.ts';
+export { mapAnthropicMessage } from './decode-response.ts';
+export { mapAnthropicStopReason } from './finish-reason.ts';
+export { anthropicUsage } from './usage.ts';
+export type { AnthropicUsageLike } from './wire.ts';
 export type { DeltaSink } from '../../core/delta.ts';
 export { anthropicAdapter } from './adapter.ts';
 export { toAnthropicParams } from './to-params.ts';

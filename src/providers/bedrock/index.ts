@@ -6,6 +6,6 @@
  */
 export { fromBedrock } from './from-bedrock.ts';
 export type { FromBedrockOptions } from './from-bedrock.ts';
-export { mapBedrockStopReason } from './decode-stream.ts';
+export { mapBedrockStopReason } from './finish-reason.ts';
 export { bedrockAdapter } from './adapter.ts';
 export { toBedrockInput } from './to-params.ts';

@@ -1,89 +1,36 @@
 /**
  * Gemini API `GenerateContentResponse` chunks → rxllm deltas. Pure: one chunk (with a little
- * state per response) in, deltas out through `out.next`; no SDK, no I/O. A non-streaming
- * response has the same shape as one chunk.
+ * state per response) in, deltas out through the delta writer; no SDK, no I/O. A non-streaming
+ * response has the same shape as one chunk (see `decode-response.ts`).
  *
  * @see https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
  * @module
  */
-import type { DeltaSink, FinishReason, MetadataDelta, UsageDelta } from '../../core/delta.ts';
+import type { DeltaSink, UsageDelta } from '../../core/delta.ts';
+import { DeltaWriter } from '../../core/delta-writer.ts';
 import { geminiApiError } from './errors.ts';
+import { mapGeminiFinishReason } from './finish-reason.ts';
+import { PartialArgs } from './partial-args.ts';
+import { geminiUsage, sameUsage } from './usage.ts';
+import { GOOGLE_PROVIDER, type GeminiFunctionCallWire, type GeminiPartWire, type GeminiResponseWire, type GeminiUsageLike } from './wire.ts';
 
-const PROVIDER = 'google';
+export { mapGeminiFinishReason } from './finish-reason.ts';
+export { geminiUsage } from './usage.ts';
+export type { GeminiUsageLike } from './wire.ts';
 
-/**
- * Normalizes Gemini's `finishReason`, following the Vercel AI SDK's google provider:
- * `STOP` → `stop`, or `tool-calls` when the response made function calls (Gemini says `STOP`
- * either way); `MAX_TOKENS` → `length`; `SAFETY`, `RECITATION`, `BLOCKLIST`,
- * `PROHIBITED_CONTENT`, `SPII`, `IMAGE_SAFETY`, `IMAGE_PROHIBITED_CONTENT`, `IMAGE_RECITATION` →
- * `content-filter`; `MALFORMED_FUNCTION_CALL` and `MALFORMED_RESPONSE` → `error` (the model's
- * output was unusable); anything else (`OTHER`, `LANGUAGE`, `UNEXPECTED_TOOL_CALL`, …) →
- * `other`. The raw value is kept by the caller.
- * @see https://ai.google.dev/api/generate-content#FinishReason
- */
-export function mapGeminiFinishReason(raw: string, hasToolCalls: boolean): FinishReason {
-  switch (raw) {
-    case 'STOP':
-      return hasToolCalls ? 'tool-calls' : 'stop';
-    case 'MAX_TOKENS':
-      return 'length';
-    case 'SAFETY':
-    case 'RECITATION':
-    case 'BLOCKLIST':
-    case 'PROHIBITED_CONTENT':
-    case 'SPII':
-    case 'IMAGE_SAFETY':
-    case 'IMAGE_PROHIBITED_CONTENT':
-    case 'IMAGE_RECITATION':
-      return 'content-filter';
-    case 'MALFORMED_FUNCTION_CALL':
-    case 'MALFORMED_RESPONSE':
-      return 'error';
-    default:
-      return 'other';
-  }
+/** Options of {@link GeminiChunkMapper}. */
+export interface GeminiMappingOptions {
+  /**
+   * The id of a function call that Gemini sent without one (the Gemini API sends none; Vertex AI
+   * does). Default: `${responseId}-call-${index}` (`gemini-call-${index}` without a response
+   * id): deterministic, unique within the response, the same for its streaming and
+   * non-streaming forms. `index` is the call's position in the response.
+   */
+  readonly callId?: (index: number, responseId: string | undefined) => string;
 }
 
-/** The `usageMetadata` fields rxllm maps. */
-export interface GeminiUsageLike {
-  readonly promptTokenCount?: number;
-  readonly toolUsePromptTokenCount?: number;
-  readonly cachedContentTokenCount?: number;
-  readonly candidatesTokenCount?: number;
-  readonly thoughtsTokenCount?: number;
-}
-
-/**
- * Gemini `usageMetadata` → a `usage` delta, or `undefined` when it has no count we map.
- *
- * Gemini counts thinking apart from the answer (`totalTokenCount = promptTokenCount +
- * toolUsePromptTokenCount + candidatesTokenCount + thoughtsTokenCount`), so
- * `inputTokens = promptTokenCount + toolUsePromptTokenCount` (the prompt already includes cached
- * content), `cachedInputTokens = cachedContentTokenCount`, `outputTokens = candidatesTokenCount +
- * thoughtsTokenCount` and `reasoningTokens = thoughtsTokenCount`; input plus output is the total.
- * @see https://ai.google.dev/api/generate-content#UsageMetadata
- */
-export function geminiUsage(u: GeminiUsageLike): UsageDelta | undefined {
-  const usage: { -readonly [K in keyof UsageDelta]: UsageDelta[K] } = { type: 'usage' };
-  let any = false;
-  if (u.promptTokenCount !== undefined || u.toolUsePromptTokenCount !== undefined) {
-    usage.inputTokens = (u.promptTokenCount ?? 0) + (u.toolUsePromptTokenCount ?? 0);
-    any = true;
-  }
-  if (u.cachedContentTokenCount !== undefined) {
-    usage.cachedInputTokens = u.cachedContentTokenCount;
-    any = true;
-  }
-  if (u.candidatesTokenCount !== undefined || u.thoughtsTokenCount !== undefined) {
-    usage.outputTokens = (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0);
-    any = true;
-  }
-  if (u.thoughtsTokenCount !== undefined) {
-    usage.reasoningTokens = u.thoughtsTokenCount;
-    any = true;
-  }
-  return any ? usage : undefined;
-}
+/** The writer's key of the one function call Vertex AI may be streaming in pieces. */
+const STREAMED_CALL = 0;
 
 /**
  * Maps `generateContentStream` chunks to deltas, one chunk at a time, synchronously. Only the
@@ -95,14 +42,17 @@ export function geminiUsage(u: GeminiUsageLike): UsageDelta | undefined {
  *   `reasoning` delta with empty text carrying only the signature; other text → `text`;
  *   `functionCall` → `tool-call-start`, one `tool-call-delta` with
  *   `JSON.stringify(args)` and `tool-call-end` (Gemini sends calls whole). A call's id is the
- *   API's `functionCall.id` when present, else `${responseId}-call-${index}` (unique per
- *   response, the same for its streaming and non-streaming forms; a random prefix replaces a
- *   missing `responseId`). Vertex AI's streamed arguments (`partialArgs`, `willContinue`) are
- *   not mapped: rxllm expects whole calls. A `thoughtSignature` on a non-thought
- *   part (Gemini puts it on the first answer or function-call part) comes first, before the
- *   part's own delta. Signatures always come alone, in a `reasoning` delta with empty text: the
- *   rule of every rxllm source (see `ReasoningDelta`). Other parts (inline data, executable
- *   code) are not mapped.
+ *   API's `functionCall.id` when present, else `options.callId` (default
+ *   `${responseId}-call-${index}`: no randomness, the mapper is pure). A `thoughtSignature` on a
+ *   non-thought part (Gemini puts it on the first answer or function-call part) comes first,
+ *   before the part's own delta. Signatures always come alone, in a `reasoning` delta with
+ *   empty text: the rule of every rxllm source (see `ReasoningDelta`). Other parts (inline
+ *   data, executable code) are not mapped.
+ * - Vertex AI's streamed function calls (`streamFunctionCallArguments`): a `functionCall` with
+ *   `willContinue: true` starts one tool call; the following `functionCall` parts' `partialArgs`
+ *   (JSON path + value, long strings in pieces) are assembled into its arguments; the part
+ *   without `willContinue` ends it with one `tool-call-delta` of the assembled JSON and
+ *   `tool-call-end`: one tool call per function call, however many pieces;
  * - `usageMetadata` → `usage` ({@link geminiUsage}), skipped when unchanged since the last chunk;
  * - `finishReason` → `finish` ({@link mapGeminiFinishReason}, raw kept): the terminal event
  *   (`done`); `promptFeedback.blockReason` (the prompt was blocked, no candidates) →
@@ -112,76 +62,99 @@ export function geminiUsage(u: GeminiUsageLike): UsageDelta | undefined {
 export class GeminiChunkMapper {
   /** True once a chunk with a `finishReason` (or a blocked prompt) was handled. */
   done = false;
-  private readonly out: DeltaSink;
-  private started = false;
+  private readonly w: DeltaWriter;
+  private readonly callId: ((index: number, responseId: string | undefined) => string) | undefined;
   private responseId: string | undefined;
-  private callCount = 0;
   private lastUsage: UsageDelta | undefined;
+  /** The arguments of the function call being streamed in pieces, if any. */
+  private streamed: PartialArgs | undefined;
 
-  constructor(out: DeltaSink) {
-    this.out = out;
+  constructor(out: DeltaSink, options: GeminiMappingOptions = {}) {
+    this.w = new DeltaWriter(out, GOOGLE_PROVIDER);
+    this.callId = options.callId;
   }
 
   /** Maps one chunk (`GenerateContentResponse`, as the SDK yields it or as JSON off the wire). */
-  map(chunk: any): void {
+  map(chunk: GeminiResponseWire): void {
+    const w = this.w;
     if (chunk.error) throw geminiApiError(chunk.error, chunk.error, true);
-    if (!this.started) {
-      this.started = true;
+    if (!w.hasMetadata) {
       if (typeof chunk.responseId === 'string') this.responseId = chunk.responseId;
-      const metadata: { -readonly [K in keyof MetadataDelta]: MetadataDelta[K] } = { type: 'metadata', provider: PROVIDER };
-      if (typeof chunk.responseId === 'string') metadata.id = chunk.responseId;
-      if (typeof chunk.modelVersion === 'string') metadata.model = chunk.modelVersion;
-      this.out.next(metadata);
+      w.metadata(chunk.responseId, chunk.modelVersion);
     }
     const candidate = chunk.candidates?.[0];
     const parts = candidate?.content?.parts;
-    if (parts) for (let i = 0; i < parts.length; i++) this.part(parts[i]);
+    if (parts) for (let i = 0; i < parts.length; i++) this.part(parts[i]!);
     if (chunk.usageMetadata) this.usage(chunk.usageMetadata);
     const raw = candidate?.finishReason;
     if (typeof raw === 'string') {
       this.done = true;
-      this.out.next({ type: 'finish', reason: mapGeminiFinishReason(raw, this.callCount > 0), raw });
+      this.endStreamedCall();
+      w.finish(mapGeminiFinishReason(raw, w.callCount > 0), raw);
     } else if (typeof chunk.promptFeedback?.blockReason === 'string') {
       this.done = true;
-      this.out.next({ type: 'finish', reason: 'content-filter', raw: chunk.promptFeedback.blockReason });
+      w.finish('content-filter', chunk.promptFeedback.blockReason);
     }
   }
 
-  private part(part: any): void {
-    const signature: string | undefined = part.thoughtSignature || undefined;
+  /** After the last chunk: a response that gave no finish ends with finish `other` (the non-streaming path). */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.endStreamedCall();
+    this.w.finish('other');
+  }
+
+  private part(part: GeminiPartWire): void {
+    const w = this.w;
+    const signature = part.thoughtSignature;
     const text = part.text;
     if (typeof text === 'string' && part.thought === true) {
-      if (text) this.out.next({ type: 'reasoning', text });
-      if (signature !== undefined) this.out.next({ type: 'reasoning', text: '', signature });
+      w.reasoning(text);
+      w.signature(signature);
       return;
     }
-    if (signature !== undefined) this.out.next({ type: 'reasoning', text: '', signature });
-    if (typeof text === 'string') {
-      if (text) this.out.next({ type: 'text', text });
-    } else if (part.functionCall) {
-      const call = part.functionCall;
-      const index = this.callCount++;
-      const id: string = call.id || `${(this.responseId ??= `gemini-${Math.random().toString(36).slice(2, 12)}`)}-call-${index}`;
-      this.out.next({ type: 'tool-call-start', index, id, name: call.name ?? '' });
-      this.out.next({ type: 'tool-call-delta', index, argsText: JSON.stringify(call.args ?? {}) });
-      this.out.next({ type: 'tool-call-end', index });
+    w.signature(signature);
+    if (typeof text === 'string') w.text(text);
+    else if (part.functionCall) this.functionCall(part.functionCall);
+  }
+
+  private functionCall(call: GeminiFunctionCallWire): void {
+    const w = this.w;
+    const streamed = this.streamed;
+    if (streamed === undefined) {
+      if (call.willContinue !== true && call.partialArgs === undefined) {
+        w.wholeCall(this.idOf(call, w.callCount), call.name, JSON.stringify(call.args ?? {}));
+        return;
+      }
+      w.startCall(STREAMED_CALL, this.idOf(call, w.callCount), call.name);
+      this.streamed = new PartialArgs();
     }
+    const args = this.streamed!;
+    const pieces = call.partialArgs;
+    if (pieces !== undefined) for (let i = 0; i < pieces.length; i++) args.apply(pieces[i]!);
+    if (call.args !== null && typeof call.args === 'object') Object.assign(args.value, call.args);
+    if (call.willContinue !== true) this.endStreamedCall();
+  }
+
+  /** Writes the streamed call's assembled arguments and ends it. */
+  private endStreamedCall(): void {
+    const streamed = this.streamed;
+    if (streamed === undefined) return;
+    this.streamed = undefined;
+    this.w.callArgs(STREAMED_CALL, JSON.stringify(streamed.value));
+    this.w.endCall(STREAMED_CALL);
+  }
+
+  private idOf(call: GeminiFunctionCallWire, index: number): string {
+    if (typeof call.id === 'string' && call.id.length !== 0) return call.id;
+    return this.callId !== undefined ? this.callId(index, this.responseId) : `${this.responseId ?? 'gemini'}-call-${index}`;
   }
 
   private usage(metadata: GeminiUsageLike): void {
     const usage = geminiUsage(metadata);
     if (usage === undefined || sameUsage(usage, this.lastUsage)) return;
     this.lastUsage = usage;
-    this.out.next(usage);
+    this.w.usage(usage);
   }
-}
-
-function sameUsage(a: UsageDelta, b: UsageDelta | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.inputTokens === b.inputTokens &&
-    a.outputTokens === b.outputTokens &&
-    a.reasoningTokens === b.reasoningTokens &&
-    a.cachedInputTokens === b.cachedInputTokens
-  );
 }

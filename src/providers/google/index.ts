@@ -5,8 +5,11 @@
  */
 export { fromGoogle } from './from-google.ts';
 export type { FromGoogleOptions } from './from-google.ts';
-export { GeminiChunkMapper, geminiUsage, mapGeminiFinishReason } from './decode-stream.ts';
-export type { GeminiUsageLike } from './decode-stream.ts';
+export { GeminiChunkMapper } from './decode-stream.ts';
+export type { GeminiMappingOptions } from './decode-stream.ts';
+export { mapGeminiFinishReason } from './finish-reason.ts';
+export { geminiUsage } from './usage.ts';
+export type { GeminiUsageLike } from './wire.ts';
 export type { DeltaSink } from '../../core/delta.ts';
 export { googleAdapter } from './adapter.ts';
 export { toGoogleParams } from './to-params.ts';

@@ -1,76 +1,31 @@
 /**
- * Pure mapping of OpenAI Responses API streams to deltas: one SSE event in, deltas out, with the
- * little state a stream needs (which output items are function calls). No SDK, no I/O.
+ * Pure mapping of OpenAI Responses API streams to deltas: one SSE event in, deltas out through
+ * the delta writer, with the little state a stream needs. No SDK, no I/O.
  *
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
  * @module
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { DeltaSink, FinishReason, UsageDelta } from '../../core/delta.ts';
+import type { DeltaSink, FinishReason } from '../../core/delta.ts';
+import { checkKey, DeltaWriter } from '../../core/delta-writer.ts';
 import { ProviderError } from '../../core/errors.ts';
 import { clause } from '../../core/error-classification.ts';
 import { parseJSON } from '../../sources/read-sse.ts';
 import { isRetryableCode, streamError } from '../openai/stream-errors.ts';
+import { mapIncompleteReason } from './finish-reason.ts';
+import { mapResponseUsage } from './usage.ts';
+import { RESPONSES_PROVIDER, type OutputItemWire, type ResponsesEventWire, type ResponseWire } from './wire.ts';
 
-/** rxllm's provider name for the Responses API. */
-export const RESPONSES_PROVIDER = 'openai-responses';
-
-/** The terminal events of a Responses stream, named in truncation errors. */
-export const RESPONSES_TERMINAL = 'response.completed, response.incomplete, response.failed or error';
-
-/** The parts of a Responses `Response` object that rxllm reads. */
-export interface ResponseWire {
-  readonly id?: string;
-  readonly model?: string;
-  readonly status?: string | null;
-  readonly error?: { readonly code?: string | null; readonly message?: string | null } | null;
-  readonly incomplete_details?: { readonly reason?: string | null } | null;
-  readonly output?: readonly OutputItemWire[] | null;
-  readonly usage?: ResponseUsageWire | null;
-}
-
-/** An output item: a message, a reasoning item or a function call (other kinds are not mapped). */
-export interface OutputItemWire {
-  readonly type?: string;
-  readonly call_id?: string;
-  readonly name?: string;
-  readonly arguments?: string | null;
-  readonly content?: readonly { readonly type?: string; readonly text?: string | null; readonly refusal?: string | null }[] | null;
-  readonly summary?: readonly { readonly text?: string | null }[] | null;
-}
-
-/** Responses `usage`. */
-export interface ResponseUsageWire {
-  readonly input_tokens?: number | null;
-  readonly output_tokens?: number | null;
-  readonly input_tokens_details?: { readonly cached_tokens?: number | null } | null;
-  readonly output_tokens_details?: { readonly reasoning_tokens?: number | null } | null;
-}
-
-/** The fields of the stream events that rxllm reads. */
-interface EventWire {
-  readonly type?: string;
-  readonly delta?: string;
-  readonly output_index?: number;
-  readonly item?: OutputItemWire;
-  readonly arguments?: string;
-  readonly response?: ResponseWire;
-  readonly error?: unknown;
-}
-
-/** A function call of this response, by its output item. */
-interface CallState {
-  /** The call's `index` in the deltas: its position among this response's function calls. */
-  readonly index: number;
-  hasArgs: boolean;
-  ended: boolean;
-}
+export { RESPONSES_PROVIDER, RESPONSES_TERMINAL } from './wire.ts';
+export type { OutputItemWire, ResponseUsageWire, ResponseWire } from './wire.ts';
+export { mapIncompleteReason } from './finish-reason.ts';
+export { mapResponseUsage } from './usage.ts';
 
 /**
  * Maps a Responses stream, event by event, to deltas:
  * - `response.created` → `metadata` (`provider: 'openai-responses'`, the response `id` and `model`);
- * - `response.output_text.delta` → `text`; `response.refusal.delta` → `text`, and the finish
- *   becomes `content-filter` (raw kept);
+ * - `response.output_text.delta` → `text`; `response.refusal.delta` → `refusal` (the finish
+ *   stays `stop`, as the provider said `completed`);
  * - `response.reasoning_summary_text.delta` and `response.reasoning_text.delta` → `reasoning`
  *   (summary parts follow each other without a separator, as the API sends them);
  * - `response.output_item.added` with a `function_call` item → `tool-call-start` (`call_id`,
@@ -84,6 +39,7 @@ interface CallState {
  *   content-filter, else other; raw = the reason);
  * - `response.failed` and `error` events → throws `ProviderError` (`code`; `retryable` by code:
  *   `server_error` / `rate_limit_exceeded` yes, `insufficient_quota` no);
+ * - an `output_index` outside 0…`MAX_WIRE_INDEX` → throws `MalformedChunkError`;
  * - every other event (content parts, annotations, built-in tool progress) → nothing.
  *
  * The stream is done after `response.completed` / `response.incomplete` (or the error).
@@ -91,57 +47,55 @@ interface CallState {
 export class ResponsesStreamMapper {
   /** True once the terminal event was handled. */
   done = false;
-  private readonly out: DeltaSink;
-  private started = false;
-  private refused = false;
-  /** Function calls by output index. */
-  private readonly calls = new Map<number, CallState>();
+  private readonly w: DeltaWriter;
+  /** Output indexes of the function calls whose arguments arrived. */
+  private readonly withArgs = new Set<number>();
 
   constructor(out: DeltaSink) {
-    this.out = out;
+    this.w = new DeltaWriter(out, RESPONSES_PROVIDER);
   }
 
   /** Maps one SSE event; throws a typed error for an error event, a failed response or a malformed chunk. */
   onEvent(event: EventSourceMessage): void {
-    const data = parseJSON(event.data, RESPONSES_PROVIDER) as EventWire;
+    const data = parseJSON(event.data, RESPONSES_PROVIDER) as ResponsesEventWire;
     this.onData(event.event === 'error' ? 'error' : data.type, data);
   }
 
   /** Maps one parsed event of the given type. */
-  onData(type: string | undefined, data: EventWire): void {
+  onData(type: string | undefined, data: ResponsesEventWire): void {
+    const w = this.w;
     switch (type) {
       case 'response.output_text.delta':
-        if (data.delta) this.out.next({ type: 'text', text: data.delta });
+        w.text(data.delta);
         return;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
-        if (data.delta) this.out.next({ type: 'reasoning', text: data.delta });
+        w.reasoning(data.delta);
         return;
       case 'response.function_call_arguments.delta': {
-        const call = this.calls.get(data.output_index ?? -1);
-        if (call !== undefined && data.delta) {
-          call.hasArgs = true;
-          this.out.next({ type: 'tool-call-delta', index: call.index, argsText: data.delta });
+        const key = data.output_index ?? 0;
+        if (w.hasCall(key) && data.delta) {
+          this.withArgs.add(key);
+          w.callArgs(key, data.delta);
         }
         return;
       }
       case 'response.refusal.delta':
-        this.refused = true;
-        if (data.delta) this.out.next({ type: 'text', text: data.delta });
+        w.refusal(data.delta);
         return;
       case 'response.output_item.added':
-        if (data.item?.type === 'function_call') this.startCall(data.output_index ?? -1, data.item);
+        if (data.item?.type === 'function_call') this.startCall(data.output_index ?? 0, data.item);
         return;
       case 'response.function_call_arguments.done':
-        this.endCall(data.output_index ?? -1, data.arguments);
+        this.endCall(data.output_index ?? 0, data.arguments);
         return;
       case 'response.output_item.done':
-        if (data.item?.type === 'function_call') this.endCall(data.output_index ?? -1, data.item.arguments);
+        if (data.item?.type === 'function_call') this.endCall(data.output_index ?? 0, data.item.arguments);
         return;
       case 'response.created':
       case 'response.queued':
       case 'response.in_progress':
-        if (!this.started) this.start(data.response);
+        if (!w.hasMetadata) this.start(data.response);
         return;
       case 'response.completed':
       case 'response.incomplete':
@@ -160,11 +114,7 @@ export class ResponsesStreamMapper {
 
   /** Emits the `metadata` delta (once). */
   start(response: ResponseWire | undefined): void {
-    this.started = true;
-    const metadata: { type: 'metadata'; provider: string; id?: string; model?: string } = { type: 'metadata', provider: RESPONSES_PROVIDER };
-    if (typeof response?.id === 'string') metadata.id = response.id;
-    if (typeof response?.model === 'string') metadata.model = response.model;
-    this.out.next(metadata);
+    this.w.metadata(response?.id, response?.model);
   }
 
   /**
@@ -173,28 +123,27 @@ export class ResponsesStreamMapper {
    * usage, finish. Throws `ProviderError` for a failed response.
    */
   onResponse(response: ResponseWire): void {
-    if (!this.started) this.start(response);
+    const w = this.w;
+    this.start(response);
     const output = response.output ?? [];
     for (let i = 0; i < output.length; i++) {
       const item = output[i]!;
       switch (item.type) {
         case 'reasoning':
-          for (const part of item.summary ?? []) if (part.text) this.out.next({ type: 'reasoning', text: part.text });
-          for (const part of item.content ?? []) if (part.text) this.out.next({ type: 'reasoning', text: part.text });
+          for (const part of item.summary ?? []) w.reasoning(part.text);
+          for (const part of item.content ?? []) w.reasoning(part.text);
           break;
         case 'message':
           for (const part of item.content ?? []) {
-            if (part.type === 'refusal' && part.refusal) {
-              this.refused = true;
-              this.out.next({ type: 'text', text: part.refusal });
-            } else if (part.text) {
-              this.out.next({ type: 'text', text: part.text });
+            if (part.type === 'refusal') {
+              w.refusal(part.refusal);
+            } else {
+              w.text(part.text);
             }
           }
           break;
         case 'function_call':
-          this.startCall(i, item);
-          this.endCall(i, item.arguments);
+          w.wholeCall(item.call_id, item.name, item.arguments ?? '');
           break;
         default:
           break;
@@ -208,78 +157,38 @@ export class ResponsesStreamMapper {
   }
 
   private startCall(outputIndex: number, item: OutputItemWire): void {
-    const call: CallState = { index: this.calls.size, hasArgs: false, ended: false };
-    this.calls.set(outputIndex, call);
-    this.out.next({ type: 'tool-call-start', index: call.index, id: item.call_id ?? '', name: item.name ?? '' });
+    const key = checkKey(outputIndex, RESPONSES_PROVIDER);
+    this.w.startCall(key, item.call_id, item.name);
     if (item.arguments) {
-      call.hasArgs = true;
-      this.out.next({ type: 'tool-call-delta', index: call.index, argsText: item.arguments });
+      this.withArgs.add(key);
+      this.w.callArgs(key, item.arguments);
     }
   }
 
   /** Ends a call once; `args` (the whole arguments) are sent first when no fragment came. */
   private endCall(outputIndex: number, args: string | null | undefined): void {
-    const call = this.calls.get(outputIndex);
-    if (call === undefined || call.ended) return;
-    if (!call.hasArgs && args) {
-      call.hasArgs = true;
-      this.out.next({ type: 'tool-call-delta', index: call.index, argsText: args });
-    }
-    call.ended = true;
-    this.out.next({ type: 'tool-call-end', index: call.index });
+    const w = this.w;
+    if (!w.hasCall(outputIndex)) return;
+    if (!this.withArgs.has(outputIndex)) w.callArgs(outputIndex, args);
+    this.withArgs.delete(outputIndex);
+    w.endCall(outputIndex);
   }
 
   /** Ends the calls still open, emits usage and the finish of a completed or incomplete response. */
   private finish(response: ResponseWire): void {
+    const w = this.w;
     this.done = true;
-    for (const call of this.calls.values()) {
-      if (!call.ended) {
-        call.ended = true;
-        this.out.next({ type: 'tool-call-end', index: call.index });
-      }
-    }
-    if (response.usage != null) this.out.next(mapResponseUsage(response.usage));
+    w.endOpenCalls();
+    if (response.usage != null) w.usage(mapResponseUsage(response.usage));
     const status = response.status ?? 'completed';
     if (status === 'incomplete') {
       const raw = response.incomplete_details?.reason ?? status;
-      this.out.next({ type: 'finish', reason: mapIncompleteReason(raw), raw });
+      w.finish(mapIncompleteReason(raw), raw);
       return;
     }
-    const reason: FinishReason = this.refused ? 'content-filter' : this.calls.size > 0 ? 'tool-calls' : 'stop';
-    this.out.next({ type: 'finish', reason, raw: status });
+    const reason: FinishReason = w.callCount > 0 ? 'tool-calls' : 'stop';
+    w.finish(reason, status);
   }
-}
-
-/**
- * Responses `incomplete_details.reason` → {@link FinishReason}: `max_output_tokens` → length,
- * `content_filter` → content-filter, anything else → other.
- * @see https://platform.openai.com/docs/api-reference/responses/object#responses/object-incomplete_details
- */
-export function mapIncompleteReason(raw: string): FinishReason {
-  switch (raw) {
-    case 'max_output_tokens':
-      return 'length';
-    case 'content_filter':
-      return 'content-filter';
-    default:
-      return 'other';
-  }
-}
-
-/**
- * Responses `usage` → a `usage` delta (token counts): `input_tokens`, `output_tokens`,
- * `output_tokens_details.reasoning_tokens`, `input_tokens_details.cached_tokens`. Fields the
- * provider left out stay absent.
- */
-export function mapResponseUsage(usage: ResponseUsageWire): UsageDelta {
-  const delta: { -readonly [K in keyof UsageDelta]: UsageDelta[K] } = { type: 'usage' };
-  if (typeof usage.input_tokens === 'number') delta.inputTokens = usage.input_tokens;
-  if (typeof usage.output_tokens === 'number') delta.outputTokens = usage.output_tokens;
-  const reasoning = usage.output_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === 'number') delta.reasoningTokens = reasoning;
-  const cached = usage.input_tokens_details?.cached_tokens;
-  if (typeof cached === 'number') delta.cachedInputTokens = cached;
-  return delta;
 }
 
 /** A failed response's `error` → `ProviderError` (`code`, retryable by code). */

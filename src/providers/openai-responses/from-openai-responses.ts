@@ -89,7 +89,7 @@ export function fromOpenAIResponses(
         if (body.object !== 'response' && body.error != null) throw streamError(body.error, RESPONSES_PROVIDER);
         return new ResponsesStreamMapper(sink).onResponse(body);
       }
-      return readSSE(response.body, new ResponsesStreamMapper(sink), sink, RESPONSES_PROVIDER, RESPONSES_TERMINAL);
+      return readSSE(response, new ResponsesStreamMapper(sink), sink, RESPONSES_PROVIDER, RESPONSES_TERMINAL);
     },
     mapError,
   });

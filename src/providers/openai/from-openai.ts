@@ -98,7 +98,7 @@ export function fromOpenAI(client: OpenAI, params: OpenAIChatParams, options: Fr
         if (body.error != null) throw streamError(body.error, CHAT_PROVIDER);
         return mapChatCompletion(body, sink, options);
       }
-      return readSSE(response.body, new ChatStreamMapper(sink, options), sink, CHAT_PROVIDER, CHAT_TERMINAL);
+      return readSSE(response, new ChatStreamMapper(sink, options), sink, CHAT_PROVIDER, CHAT_TERMINAL);
     },
     mapError,
   });

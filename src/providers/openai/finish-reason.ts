@@ -1,0 +1,25 @@
+import type { FinishReason } from '../../core/delta.ts';
+
+/**
+ * Chat Completions `finish_reason` → {@link FinishReason}: `stop` → stop, `length` → length,
+ * `tool_calls` and the deprecated `function_call` → tool-calls, `content_filter` → content-filter,
+ * `error` (OpenRouter) → error, anything else → other (the caller keeps the raw value).
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
+ */
+export function mapChatFinishReason(raw: string): FinishReason {
+  switch (raw) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool-calls';
+    case 'content_filter':
+      return 'content-filter';
+    case 'error':
+      return 'error';
+    default:
+      return 'other';
+  }
+}
