@@ -103,6 +103,8 @@ export interface LlamaCppModel {
 
 /** A `LlamaChat`: generates one response to a chat history on a sequence. */
 export interface LlamaCppChat {
+  /** The chat wrapper in use (resolved from the model's metadata when `'auto'`). */
+  readonly chatWrapper: object;
   generateResponse(history: LlamaCppChatHistoryItem[], options?: LlamaCppGenerateOptions): Promise<LlamaCppChatResponse>;
   dispose(options?: { disposeSequence?: boolean }): void;
 }
@@ -145,5 +147,5 @@ export interface LlamaCppLlama {
 /** The parts of the `node-llama-cpp` module rxllm uses. */
 export interface NodeLlamaCppModule {
   getLlama(options?: LlamaCppGetLlamaOptions): Promise<LlamaCppLlama>;
-  LlamaChat: new (options: { contextSequence: LlamaCppSequence; autoDisposeSequence?: boolean }) => LlamaCppChat;
+  LlamaChat: new (options: { contextSequence: LlamaCppSequence; chatWrapper?: 'auto' | object; autoDisposeSequence?: boolean }) => LlamaCppChat;
 }

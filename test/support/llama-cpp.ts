@@ -1,0 +1,57 @@
+/**
+ * The toy GGUF model for the rxllm/llama-cpp tests and bench: test/fixtures/models/ keeps it
+ * gzipped (3.9 MB); it is decompressed once into node_modules/.cache/rxllm/models/. And whether
+ * node-llama-cpp is installed (`npm run setup:llama-cpp`): without it the tests are skipped with
+ * one loud line, except on CI (`CI=true`), where they run and fail.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The gzipped toy model in the repository. */
+export const TOY_MODEL_GZ = join(root, 'test', 'fixtures', 'models', 'toy-qa-llama-6m-f32.gguf.gz');
+
+/** Where the decompressed toy model goes. */
+export const TOY_MODEL = join(root, 'node_modules', '.cache', 'rxllm', 'models', 'toy-qa-llama-6m-f32.gguf');
+
+/** The toy model's GGUF size in bytes (to tell a complete decompression from an interrupted one). */
+const TOY_MODEL_BYTES = 30_913_696;
+
+/** The toy model's memorised answer to "Why is the sky blue?" (test/fixtures/models/README.md). */
+export const SKY_ANSWER =
+  'The sky looks blue because sunlight is scattered by the molecules of the air. Blue light has a shorter wavelength than red light, ' +
+  'so it is scattered much more strongly. This is called Rayleigh scattering. The scattered blue light reaches your eyes from every ' +
+  'part of the sky, so the whole sky looks blue. At sunset the light passes through more air, most of the blue is scattered away, ' +
+  'and the sky turns orange and red.';
+
+/** Decompresses the toy model into the cache (once) and returns its path. */
+export async function toyModelPath(): Promise<string> {
+  const size = await stat(TOY_MODEL).then((s) => s.size, () => -1);
+  if (size === TOY_MODEL_BYTES) return TOY_MODEL;
+  await mkdir(dirname(TOY_MODEL), { recursive: true });
+  const partial = `${TOY_MODEL}.${process.pid}.part`;
+  await pipeline(createReadStream(TOY_MODEL_GZ), createGunzip(), createWriteStream(partial));
+  await rename(partial, TOY_MODEL);
+  return TOY_MODEL;
+}
+
+/**
+ * Why the node-llama-cpp tests cannot run here (`undefined` when they can): node-llama-cpp is
+ * not installed and this is not CI. Prints the one loud line once per file.
+ */
+export async function skipWithoutNodeLlamaCpp(file: string): Promise<string | undefined> {
+  const installed = await import(/* @vite-ignore */ ['node-llama', 'cpp'].join('-')).then(() => true, () => false);
+  if (installed || process.env.CI === 'true') return undefined;
+  const why = 'node-llama-cpp is not installed';
+  console.warn(`\n*** ${file}: SKIPPED the local-model tests (${why}). Run \`npm run setup:llama-cpp\` (CPU build, 83 MB, no package.json change) to run them; on CI they are required. ***\n`);
+  return why;
+}
+
+/** The toy model's memorised answer to "What causes thunder?". */
+export const THUNDER_ANSWER =
+  'Lightning heats the air around it very quickly. The hot air expands so fast that it makes a loud boom, and that sound is thunder.';
