@@ -7,6 +7,7 @@
 import { open } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
+import { clause } from '../../internal/error-text.ts';
 import { LlamaCppModelError } from './errors.ts';
 import type { LlamaCppGetLlamaOptions, LlamaCppLlama, LlamaCppModel, NodeLlamaCppModule } from './wire.ts';
 
@@ -33,12 +34,14 @@ export function importNodeLlamaCpp(): Promise<NodeLlamaCppModule> {
   modulePromise ??= (import(/* @vite-ignore */ MODULE_NAME) as Promise<NodeLlamaCppModule>).catch((err: unknown) => {
     modulePromise = undefined;
     const code = (err as { code?: unknown } | null)?.code;
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    const message = err instanceof Error ? err.message : String(err);
+    // Node's codes; bundlers (Vite: "Could not resolve") throw their own
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve/.test(message);
     throw new LlamaCppModelError(
       missing
         ? 'rxllm/llama-cpp needs the optional peer dependency node-llama-cpp, which is not installed: run `npm i node-llama-cpp` ' +
-            '(a CPU-only install on Linux x64: `npm i -E --omit=optional node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1`, 83 MB).'
-        : `node-llama-cpp could not be loaded: ${(err as Error)?.message ?? String(err)}. Reinstall it (\`npm i node-llama-cpp\`); the error is in \`cause\`.`,
+            '(it brings prebuilt llama.cpp binaries; rxllm runs the CPU one unless `gpu` is set).'
+        : `node-llama-cpp could not be loaded: ${clause(message)}. Reinstall it (\`npm i node-llama-cpp\`); the error is in \`cause\`.`,
       { code: 'node-llama-cpp-missing', cause: err },
     );
   });
@@ -125,7 +128,7 @@ export function loadLlamaCppModel(path: string, options: LoadLlamaCppModelOption
         return await llama.loadModel({ modelPath: absolute });
       } catch (err) {
         throw new LlamaCppModelError(
-          `llama.cpp could not load ${absolute}: ${(err as Error)?.message ?? String(err)}. ` +
+          `llama.cpp could not load ${absolute}: ${clause(err instanceof Error ? err.message : String(err))}. ` +
             'Check that it is a complete GGUF file of an architecture this node-llama-cpp version supports, and that it fits in memory.',
           { code: 'model-load-failed', path: absolute, cause: err },
         );
@@ -154,7 +157,7 @@ function getLlamaFor(gpu: LlamaCppGpu): Promise<LlamaCppLlama> {
     llama = importNodeLlamaCpp().then((m) =>
       m.getLlama({ gpu, build: 'never' }).catch((err: unknown) => {
         throw new LlamaCppModelError(
-          `node-llama-cpp has no usable llama.cpp binary for gpu: ${JSON.stringify(gpu)} (${(err as Error)?.message ?? String(err)}). ` +
+          `node-llama-cpp has no usable llama.cpp binary for gpu: ${JSON.stringify(gpu)} (${clause(err instanceof Error ? err.message : String(err))}). ` +
             (gpu === false
               ? 'Install the prebuilt package for this platform (on Linux x64: `npm i @node-llama-cpp/linux-x64`).'
               : 'Install node-llama-cpp with its GPU packages (`npm i node-llama-cpp`, without --omit=optional), or use `gpu: false`.'),
