@@ -25,7 +25,7 @@ import {
   type LlamaCppTokenMeter,
 } from '../src/providers/llama-cpp/index.ts';
 import { run } from './support/runs.ts';
-import { SKY_ANSWER, THUNDER_ANSWER, skipWithoutNodeLlamaCpp, TOY_MODEL_GZ, toyModelPath } from './support/llama-cpp.ts';
+import { SKY_ANSWER, THUNDER_ANSWER, toyFunctionCallingWrapper, skipWithoutNodeLlamaCpp, TOY_MODEL_GZ, toyModelPath } from './support/llama-cpp.ts';
 
 const skip = await skipWithoutNodeLlamaCpp('test/llama-cpp.test.ts');
 
@@ -182,6 +182,21 @@ describe.skipIf(skip !== undefined)('fromLlamaCpp on the toy model (real llama.c
     } finally {
       await context.dispose();
     }
+  });
+
+  it('function calls become tool calls, streamed from node-llama-cpp\'s function-calling grammar (a wrapper that supports them)', async () => {
+    const chatWrapper = toyFunctionCallingWrapper(await importNodeLlamaCpp());
+    const tool = { name: 'blue', description: 'Says why the sky is blue', parameters: { type: 'object', properties: { cause: { enum: ['scattering', 'reflection'] } } } };
+    const r = await run(fromLlamaCpp(path, { ...sky, tools: [tool], maxTokens: 60 }, { chatWrapper }));
+    expect(r.completed).toBe(true);
+    const types = r.deltas.map((d) => d.type);
+    expect(types.filter((t) => t === 'tool-call-start')).toHaveLength(1);
+    expect(types.filter((t) => t === 'tool-call-delta').length).toBeGreaterThan(3); // the params stream piece by piece
+    expect(types.indexOf('tool-call-end')).toBeGreaterThan(types.lastIndexOf('tool-call-delta'));
+    const [call] = r.snapshot.toolCalls;
+    expect(call).toMatchObject({ index: 0, name: 'blue', complete: true });
+    expect(['scattering', 'reflection']).toContain((call?.args as { cause: string }).cause);
+    expect(r.deltas.at(-1)).toStrictEqual({ type: 'finish', reason: 'tool-calls', raw: 'functionCalls' });
   });
 
   it('take(n) stops the source after n deltas', async () => {

@@ -55,3 +55,40 @@ export async function skipWithoutNodeLlamaCpp(file: string): Promise<string | un
 /** The toy model's memorised answer to "What causes thunder?". */
 export const THUNDER_ANSWER =
   'Lightning heats the air around it very quickly. The hot air expands so fast that it makes a loud boom, and that sound is thunder.';
+
+/**
+ * A node-llama-cpp chat wrapper that gives the toy model function calling: it formats the last
+ * user turn as the toy was trained (`Q: …\nA:`) and declares a function call to start with the
+ * toy's own first words of the sky answer ("The sky looks "), so that node-llama-cpp's
+ * function-calling grammar takes over there: the name (one of the functions), then the params
+ * as JSON constrained by their schema, then the call's end. Real inference all the way; only
+ * the call syntax is chosen to fit what this model writes anyway.
+ *
+ * @param m The `node-llama-cpp` module (from `importNodeLlamaCpp()`).
+ */
+export function toyFunctionCallingWrapper(m: unknown): object {
+  interface Module {
+    ChatWrapper: { new (): object; defaultSettings: { functions: object } };
+    LlamaText: (parts: unknown) => unknown;
+    SpecialToken: new (name: string) => unknown;
+  }
+  const { ChatWrapper, LlamaText, SpecialToken } = m as Module;
+  class ToyFunctionCallingWrapper extends ChatWrapper {
+    readonly wrapperName = 'ToyFunctionCalling';
+    readonly settings = {
+      ...ChatWrapper.defaultSettings,
+      functions: {
+        ...ChatWrapper.defaultSettings.functions,
+        call: { optionalPrefixSpace: true, prefix: 'The sky looks ', paramsPrefix: ' because ', suffix: '.' },
+      },
+    };
+    generateContextState({ chatHistory }: { chatHistory: readonly { type: string; text?: string }[] }) {
+      const question = chatHistory.filter((h) => h.type === 'user').at(-1)?.text ?? '';
+      return {
+        contextText: LlamaText([new SpecialToken('BOS'), `Q: ${question}\nA:`]),
+        stopGenerationTriggers: [LlamaText(new SpecialToken('EOS'))],
+      };
+    }
+  }
+  return new ToyFunctionCallingWrapper();
+}
