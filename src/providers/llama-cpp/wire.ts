@@ -136,7 +136,6 @@ export interface LlamaCppChatSession {
 export interface LlamaCppGetLlamaOptions {
   readonly gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
   readonly build?: 'never' | 'auto' | 'forceRebuild' | 'try';
-  readonly logLevel?: 'disabled' | 'fatal' | 'error' | 'warn' | 'info' | 'log' | 'debug';
 }
 
 /** The llama.cpp binding (`Llama`). */
