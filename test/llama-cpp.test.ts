@@ -4,9 +4,11 @@
  * greedy sampling, so deterministic). The model is loaded once for the file. Without
  * node-llama-cpp installed (`npm run setup:llama-cpp`) the file is skipped loudly, except on CI.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delta } from '../src/delta.ts';
@@ -197,6 +199,12 @@ describe.skipIf(skip !== undefined)('fromLlamaCpp on the toy model (real llama.c
     expect(call).toMatchObject({ index: 0, name: 'blue', complete: true });
     expect(['scattering', 'reflection']).toContain((call?.args as { cause: string }).cause);
     expect(r.deltas.at(-1)).toStrictEqual({ type: 'finish', reason: 'tool-calls', raw: 'functionCalls' });
+  });
+
+  it('the README example runs (examples/providers.ts llama-cpp <model>)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['examples/providers.ts', 'llama-cpp', path], { timeout: 15_000 });
+    expect(stdout).toContain(SKY_ANSWER);
+    expect(stdout).toContain('outputTokens: 87');
   });
 
   it('take(n) stops the source after n deltas', async () => {
