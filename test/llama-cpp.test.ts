@@ -27,7 +27,7 @@ import {
   type LlamaCppTokenMeter,
 } from '../src/providers/llama-cpp/index.ts';
 import { run } from './support/runs.ts';
-import { SKY_ANSWER, THUNDER_ANSWER, toyFunctionCallingWrapper, skipWithoutNodeLlamaCpp, TOY_MODEL_GZ, toyModelPath } from './support/llama-cpp.ts';
+import { SKY_ANSWER, THUNDER_ANSWER, toyChatWrapper, skipWithoutNodeLlamaCpp, TOY_MODEL_GZ, toyModelPath } from './support/llama-cpp.ts';
 
 const skip = await skipWithoutNodeLlamaCpp('test/llama-cpp.test.ts');
 
@@ -186,8 +186,18 @@ describe.skipIf(skip !== undefined)('fromLlamaCpp on the toy model (real llama.c
     }
   });
 
+  it('thought segments the chat wrapper marks become reasoning deltas, counted in usage', async () => {
+    const chatWrapper = toyChatWrapper(await importNodeLlamaCpp(), { thought: { prefix: 'The sky', suffix: ' because' } });
+    const r = await run(fromLlamaCpp(path, { ...sky, maxTokens: 12 }, { chatWrapper }));
+    expect(r.snapshot.reasoning).toBe(' looks blue');
+    expect(r.snapshot.text.trim()).toBe('sunlight is scattered by the molecules of');
+    expect(r.deltas.filter((d) => d.type === 'reasoning').map((d) => d.text)).toStrictEqual([' looks', ' blue']);
+    expect(r.snapshot.usage).toStrictEqual({ inputTokens: 11, outputTokens: 12, reasoningTokens: 2 });
+    expect(r.snapshot.finishReason).toBe('length');
+  });
+
   it('function calls become tool calls, streamed from node-llama-cpp\'s function-calling grammar (a wrapper that supports them)', async () => {
-    const chatWrapper = toyFunctionCallingWrapper(await importNodeLlamaCpp());
+    const chatWrapper = toyChatWrapper(await importNodeLlamaCpp(), { functionCalls: true });
     const tool = { name: 'blue', description: 'Says why the sky is blue', parameters: { type: 'object', properties: { cause: { enum: ['scattering', 'reflection'] } } } };
     const r = await run(fromLlamaCpp(path, { ...sky, tools: [tool], maxTokens: 60 }, { chatWrapper }));
     expect(r.completed).toBe(true);

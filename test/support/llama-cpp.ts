@@ -57,30 +57,36 @@ export const THUNDER_ANSWER =
   'Lightning heats the air around it very quickly. The hot air expands so fast that it makes a loud boom, and that sound is thunder.';
 
 /**
- * A node-llama-cpp chat wrapper that gives the toy model function calling: it formats the last
- * user turn as the toy was trained (`Q: …\nA:`) and declares a function call to start with the
- * toy's own first words of the sky answer ("The sky looks "), so that node-llama-cpp's
- * function-calling grammar takes over there: the name (one of the functions), then the params
- * as JSON constrained by their schema, then the call's end. Real inference all the way; only
- * the call syntax is chosen to fit what this model writes anyway.
+ * A node-llama-cpp chat wrapper for the toy model that marks parts of what it writes anyway:
+ * it formats the last user turn as the toy was trained (`Q: …\nA:`), and
+ * - `functionCalls: true` declares a function call to start with the toy's first words of the sky
+ *   answer ("The sky looks "), so node-llama-cpp's function-calling grammar takes over there: the
+ *   name (one of the functions), the params as JSON constrained by their schema, the call's end;
+ * - `thought` declares a thought segment between `prefix` and `suffix` (e.g. "The sky" … " because").
+ * Real inference all the way; only the syntax is chosen to fit what this model writes.
  *
  * @param m The `node-llama-cpp` module (from `importNodeLlamaCpp()`).
  */
-export function toyFunctionCallingWrapper(m: unknown): object {
+export function toyChatWrapper(m: unknown, marks: { readonly functionCalls?: boolean; readonly thought?: { prefix: string; suffix: string } }): object {
   interface Module {
     ChatWrapper: { new (): object; defaultSettings: { functions: object } };
     LlamaText: (parts: unknown) => unknown;
     SpecialToken: new (name: string) => unknown;
   }
   const { ChatWrapper, LlamaText, SpecialToken } = m as Module;
-  class ToyFunctionCallingWrapper extends ChatWrapper {
-    readonly wrapperName = 'ToyFunctionCalling';
+  class ToyChatWrapper extends ChatWrapper {
+    readonly wrapperName = 'ToyQA';
     readonly settings = {
       ...ChatWrapper.defaultSettings,
-      functions: {
-        ...ChatWrapper.defaultSettings.functions,
-        call: { optionalPrefixSpace: true, prefix: 'The sky looks ', paramsPrefix: ' because ', suffix: '.' },
-      },
+      ...(marks.functionCalls
+        ? {
+            functions: {
+              ...ChatWrapper.defaultSettings.functions,
+              call: { optionalPrefixSpace: true, prefix: 'The sky looks ', paramsPrefix: ' because ', suffix: '.' },
+            },
+          }
+        : {}),
+      ...(marks.thought ? { segments: { thought: marks.thought } } : {}),
     };
     generateContextState({ chatHistory }: { chatHistory: readonly { type: string; text?: string }[] }) {
       const question = chatHistory.filter((h) => h.type === 'user').at(-1)?.text ?? '';
@@ -90,5 +96,5 @@ export function toyFunctionCallingWrapper(m: unknown): object {
       };
     }
   }
-  return new ToyFunctionCallingWrapper();
+  return new ToyChatWrapper();
 }
