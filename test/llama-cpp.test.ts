@@ -15,6 +15,7 @@ import type { Delta } from '../src/delta.ts';
 import { ProviderError } from '../src/errors.ts';
 import { accumulate } from '../src/operators/accumulate.ts';
 import {
+  disposeLlamaCppModels,
   fromLlamaChatSession,
   fromLlamaCpp,
   importNodeLlamaCpp,
@@ -43,6 +44,11 @@ describe.skipIf(skip !== undefined)('fromLlamaCpp on the toy model (real llama.c
   beforeAll(async () => {
     path = await toyModelPath();
     model = await loadLlamaCppModel(path);
+  });
+
+  afterAll(async () => {
+    await disposeLlamaCppModels();
+    expect((model as LlamaCppModel & { disposed: boolean }).disposed).toBe(true);
   });
 
   it('streams the answer token by token through the real decoder, then usage and finish', async () => {
