@@ -9,6 +9,7 @@ export default defineConfig([
       'providers/anthropic/index': 'src/providers/anthropic/index.ts',
       'providers/google/index': 'src/providers/google/index.ts',
       'providers/bedrock/index': 'src/providers/bedrock/index.ts',
+      'providers/llama-cpp/index': 'src/providers/llama-cpp/index.ts',
       'sse/index': 'src/sse/index.ts',
       'node/index': 'src/node/index.ts',
       'testing/index': 'src/testing/index.ts',

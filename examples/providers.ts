@@ -11,6 +11,7 @@ import { accumulate } from '../src/index.ts';
 import { fromAnthropic } from '../src/providers/anthropic/index.ts';
 import { fromBedrock } from '../src/providers/bedrock/index.ts';
 import { fromGoogle } from '../src/providers/google/index.ts';
+import { fromLlamaCpp } from '../src/providers/llama-cpp/index.ts';
 import { fromOpenAI, fromOpenAIResponses } from '../src/providers/openai/index.ts';
 
 const examples: Record<string, () => void> = {
@@ -35,6 +36,12 @@ const examples: Record<string, () => void> = {
   bedrock() {
     const bedrock = new BedrockRuntimeClient({ region: 'us-east-1' });
     fromBedrock(bedrock, { modelId: 'us.amazon.nova-lite-v1:0', messages: [{ role: 'user', content: [{ text: 'Hi' }] }] }).subscribe(console.log);
+  },
+  'llama-cpp'() {
+    // a local GGUF file: node examples/providers.ts llama-cpp ./models/your-model.gguf
+    fromLlamaCpp(process.argv[3] ?? './models/your-model.gguf', { messages: [{ role: 'user', content: 'Why is the sky blue?' }], maxTokens: 300 })
+      .pipe(accumulate(), last())
+      .subscribe((s) => console.log(s.text, s.usage));
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * rxllm: every LLM provider's streaming API as a cold `Observable<Delta>`, and the operators
  * real applications need on those streams. Provider sources live in their own subpaths
- * (`rxllm/openai`, `rxllm/anthropic`, `rxllm/google`, `rxllm/bedrock`); SSE in `rxllm/sse`;
+ * (`rxllm/openai`, `rxllm/anthropic`, `rxllm/google`, `rxllm/bedrock`, `rxllm/llama-cpp`); SSE in `rxllm/sse`;
  * Node bridges in `rxllm/node`; marble-test helpers in `rxllm/testing`.
  * @module
  */

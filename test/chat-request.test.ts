@@ -52,10 +52,12 @@ const adapter = (name: string): ProviderAdapter => adapterNamed(name)!;
 
 describe('the adapter list', () => {
   it('is the one provider table: unique names and replay formats, every field an adapter needs', () => {
-    expect(adapters.map((a) => a.name)).toEqual(['openai', 'openai-responses', 'anthropic', 'google', 'bedrock']);
-    expect(new Set(adapters.map((a) => a.replay.format)).size).toBe(adapters.length);
+    expect(adapters.map((a) => a.name)).toEqual(['openai', 'openai-responses', 'anthropic', 'google', 'bedrock', 'llama-cpp']);
+    const formats = adapters.flatMap((a) => (a.replay === undefined ? [] : [a.replay.format]));
+    expect(new Set(formats).size).toBe(formats.length);
+    expect(adapterNamed('local')).toBe(adapterNamed('llama-cpp'));
     for (const a of adapters) {
-      expect(a.defaultModel, a.name).not.toBe('');
+      if (a.name !== 'llama-cpp') expect(a.defaultModel, a.name).not.toBe(''); // a local model is a file the user names
       expect(a.environment.keys.length, a.name).toBeGreaterThan(0);
       expect(typeof a.toParams, a.name).toBe('function');
     }

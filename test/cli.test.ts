@@ -176,7 +176,7 @@ describe.concurrent('rxllm chat: usage errors (exit 2)', () => {
   it('unknown provider', async () => {
     const result = await run(['chat', '--provider', 'nope', 'hi']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("rxllm: unknown provider 'nope'. Providers: openai, openai-responses, anthropic, google, bedrock, replay.\n");
+    expect(result.stderr).toBe("rxllm: unknown provider 'nope'. Providers: openai, openai-responses, anthropic, google, bedrock, llama-cpp, replay.\n");
     expect(result.stdout).toBe('');
   });
 

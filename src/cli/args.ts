@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from './cli-error.ts';
 import { adapterOf, defaultModels, providerNames, type ProviderName } from './providers.ts';
-import { adapters } from '../providers/adapters.ts';
+import { adapterNamed, adapters } from '../providers/adapters.ts';
 import { defaultReplay, replayNames } from './replays.ts';
 
 /** Where requests go: a real provider, or the embedded offline replay. */
@@ -143,11 +143,10 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
 export function chooseProvider(flag: string | undefined, replayFlag: boolean, env: NodeJS.ProcessEnv): ProviderChoice {
   if (flag !== undefined) {
     if (flag === 'replay') return 'replay';
-    if (!(providerNames as readonly string[]).includes(flag)) {
-      throw usageError(`unknown provider '${flag}'. Providers: ${providerNames.join(', ')}, replay.`);
-    }
+    const adapter = adapterNamed(flag);
+    if (adapter === undefined) throw usageError(`unknown provider '${flag}'. Providers: ${providerNames.join(', ')}, replay.`);
     if (replayFlag) throw usageError(`--replay plays a recorded stream offline; it cannot be combined with --provider ${flag}.`);
-    return flag as ProviderName;
+    return adapter.name;
   }
   if (replayFlag) return 'replay';
   for (const name of keyOrder) {
@@ -215,7 +214,7 @@ Usage:
   rxllm serve [options]      any provider as an OpenAI-compatible server (rxllm serve --help)
 
 Options:
-  -p, --provider <name>    ${providerNames.join(' | ')} | replay
+  -p, --provider <name>    ${providerNames.join(' | ')} (local) | replay
                            default: the first provider whose key is set; with none, replay
   -m, --model <id>         the model (defaults: ${Object.entries(defaultModels).map(([p, m]) => `${p} ${m}`).join(', ')})
   -s, --system <text>      instructions;   --temperature <0-2>;   --max-tokens <n>

@@ -21,7 +21,7 @@ export type WireEvent = ReplayEvent;
  */
 export function codecOf(format: WireFormat): ReplayCodec {
   const codec = adapterOfFormat(format)?.replay;
-  if (codec === undefined) throw new TypeError(`no provider adapter replays the wire format '${format}' (known: ${adapters.map((a) => a.replay.format).join(', ')}).`);
+  if (codec === undefined) throw new TypeError(`no provider adapter replays the wire format '${format}' (known: ${adapters.flatMap((a) => (a.replay === undefined ? [] : [a.replay.format])).join(', ')}).`);
   return codec;
 }
 
@@ -48,8 +48,8 @@ export function httpError(format: WireFormat, status: number): { headers: Readon
 /** The replay route of a request path, or `undefined` when no provider's route matches. */
 export function formatOfPath(path: string): { format: WireFormat; stream: boolean } | undefined {
   for (const adapter of adapters) {
-    const route = adapter.replay.route(path);
-    if (route !== undefined) return { format: adapter.replay.format, stream: route.stream };
+    const route = adapter.replay?.route(path);
+    if (route !== undefined) return { format: adapter.replay!.format, stream: route.stream };
   }
   return undefined;
 }

@@ -98,6 +98,8 @@ export type ReplayEvent = { event?: string; data?: unknown; comment?: string } |
 export interface ProviderAdapter<Client = any, Params = any> {
   /** rxllm's provider name: the `provider` of its `metadata` deltas and errors, the `--provider` value. */
   readonly name: string;
+  /** Other names `--provider` accepts (`local` for `llama-cpp`). */
+  readonly aliases?: readonly string[];
   /** One line for `--help`. */
   readonly description: string;
   /** The official SDK package (an optional peer dependency of rxllm). */
@@ -119,8 +121,8 @@ export interface ProviderAdapter<Client = any, Params = any> {
   toParams(request: ChatRequest, model: string): Translation<Params>;
   /** The cold source over the SDK (the provider's native factory). */
   source(client: Client, params: Params, options?: SourceOptions): Observable<Delta>;
-  /** The replay server's codec of this provider's wire. */
-  readonly replay: ReplayCodec;
+  /** The replay server's codec of this provider's wire; absent for a provider without one (an in-process model). */
+  readonly replay?: ReplayCodec;
   /**
    * For a provider that speaks the OpenAI Chat Completions wire itself (OpenAI and compatible
    * servers): its params from a Chat Completions request body as the gateway received it, with
