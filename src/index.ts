@@ -13,6 +13,7 @@ export type {
   FinishReason,
   MetadataDelta,
   ReasoningDelta,
+  ResetDelta,
   Snapshot,
   TextDelta,
   ToolCallArgsDelta,

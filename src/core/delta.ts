@@ -110,6 +110,19 @@ export interface FinishDelta {
   readonly raw?: string;
 }
 
+/**
+ * Everything before this delta is void: the response starts over (a restart after an error
+ * mid-answer, by `retryStream` or `fallbackTo` with `mode: 'restart'`). Not a content delta, and
+ * no source emits it: operators that recover insert it. Every operator rolls back on it:
+ * `accumulate` to an empty snapshot, `bufferTokens` drops what it holds, `splitReasoning`,
+ * `partialJson`, `jsonPatches` and `toolCallArgs` restart, `toolCalls` forgets its open calls.
+ * `reason` says why, for logs (`retry`, `fallback`).
+ */
+export interface ResetDelta {
+  readonly type: 'reset';
+  readonly reason: string;
+}
+
 /** One normalized streaming event, discriminated on `type`. */
 export type Delta =
   | MetadataDelta
@@ -119,7 +132,8 @@ export type Delta =
   | ToolCallArgsDelta
   | ToolCallEndDelta
   | UsageDelta
-  | FinishDelta;
+  | FinishDelta
+  | ResetDelta;
 
 /** The `type` of a {@link Delta}. */
 export type DeltaType = Delta['type'];
@@ -178,9 +192,9 @@ export interface Snapshot {
 
 /**
  * True for the delta types that carry response content: `text`, `reasoning` and the three
- * tool-call types. `metadata`, `usage` and `finish` are not content.
+ * tool-call types. `metadata`, `usage`, `finish` and `reset` are not content.
  */
 export function isContentDelta(delta: Delta): boolean {
   const t = delta.type;
-  return t !== 'metadata' && t !== 'usage' && t !== 'finish';
+  return t !== 'metadata' && t !== 'usage' && t !== 'finish' && t !== 'reset';
 }

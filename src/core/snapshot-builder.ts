@@ -78,6 +78,10 @@ export class SnapshotBuilder {
         this.id = delta.id;
         this.model = delta.model;
         return;
+      case 'reset':
+        // everything before is void: back to the empty snapshot
+        Object.assign(this, new SnapshotBuilder());
+        return;
     }
   }
 
