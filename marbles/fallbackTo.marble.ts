@@ -127,8 +127,8 @@ describe('fallbackTo', () => {
 
   it('completes on empty, stays silent on never', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const empty = cold('|');
-      const never = cold('-');
+      const empty = cold<Delta>('|');
+      const never = cold<Delta>('-');
       expectObservable(empty.pipe(fallbackTo({ request }))).toBe('|');
       expectObservable(never.pipe(fallbackTo({ request })), '^--!').toBe('-');
       expectSubscriptions(never.subscriptions).toBe('^--!');

@@ -67,7 +67,7 @@ describe('hedge', () => {
 
   it('completes on empty, and unsubscribing releases every running target without breaking chains', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const empty = cold('|');
+      const empty = cold<Delta>('|');
       expectObservable(hedge([target(empty)], request, { delayMs: 1 })).toBe('|');
       const s1 = cold('-m------', values);
       const s2 = cold('-n------', values);

@@ -127,8 +127,8 @@ describe('retryStream', () => {
 
   it('completes on an empty source and never emits on a never source', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const empty = cold('|');
-      const never = cold('-');
+      const empty = cold<Delta>('|');
+      const never = cold<Delta>('-');
       expectObservable(empty.pipe(retryStream())).toBe('|');
       expectObservable(never.pipe(retryStream()), '^---!').toBe('-');
       expectSubscriptions(empty.subscriptions).toBe('(^!)');
