@@ -35,12 +35,13 @@ export interface FallbackToConfig {
  *
  * ```
  * source:        -m-#                         # = 529 overloaded, before content
- * target 1:         -n-a-(f|)                 subscribed at once
+ * target 1:         -n-a----(f|)              subscribed at once
  * fallbackTo({ request }, target1)
  * result:        ------(na)-(f|)              the source's metadata m is dropped
  *
- * source:        -m-a-#                       after content ('Hel'), mode 'restart'
- * result:        -(ma)x-(na)-(f|)             x = reset, then target 1's answer
+ * source:        -m-a-----#                   after content, mode 'restart'
+ * target 1:               -n-a----b|
+ * result:        ---(ma)--x--(na)-b|          x = reset, then target 1's answer
  * ```
  *
  * Each attempt's non-content deltas are held until its first content delta, so a provider that

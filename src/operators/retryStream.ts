@@ -43,14 +43,15 @@ export interface RetryStreamConfig {
  * duplicates text, because it either voids it (`reset`) or continues it.</span>
  *
  * ```
- * source (1st):  -m-a-#                       # = the connection dropped after 'Hel'
- * source (2nd):          -n-b-(f|)            subscribed `delay` = 2 ms after the error
+ * source (1st):   -m-a-----#                   # = the connection dropped after a = 'Hel'
+ * source (2nd):              -n-b-----(f|)     subscribed `delay` = 2 ms after the error
  * retryStream({ delay: 2 })
- * result:        -(ma)-x--(nb)-(f|)           x = reset: everything before is void
+ * result:         ---(ma)--x----(nb)--(f|)     x = reset: everything before is void
  *
- * continue (2nd): -n-c-(f|)                   c = 'lo' (the continuation of 'Hel')
+ * source (1st):   -m-a-#
+ * continuation:          -n-b-(f|)             continueWith(partial): b = 'lo'
  * retryStream({ delay: 2, mode: 'continue', continueWith })
- * result:        -(ma)-----c-(f|)             'Hel' + 'lo', one answer; n is dropped
+ * result:         ---(ma)---b-(f|)             'Hel' + 'lo', one answer; n is dropped
  * ```
  *
  * Each attempt's non-content deltas (`metadata`, `usage`, `finish`) are held until its first

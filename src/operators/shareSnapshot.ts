@@ -21,9 +21,10 @@ export interface ShareSnapshotConfig {
  * memory bounded by the answer's size instead of the number of deltas.</span>
  *
  * ```
- * source:          -m-a-b-c-(f|)      a = 'Hel', b = 'lo', c = '!' (text)
- * subscriber 1:    ^------------      -m-a-b-c-(f|)
- * subscriber 2:        ^--------      ----(mA)b-c-(f|)   A = text 'Hel': the catch-up
+ * source:        -m-a------b------c-(f|)      a = 'Hel', b = 'lo', c = '!' (text)
+ * subscriber 1:  ^                            -m-a------b------c-(f|)
+ * subscriber 2:      ^                        ----(ma)--b------c-(f|)    the catch-up first
+ * subscriber 3:             ^                 -----------(mA)--c-(f|)    A = text 'Hello'
  * ```
  *
  * The first subscriber subscribes the source; the others join that one request. A late
