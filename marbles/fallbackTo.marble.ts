@@ -1,4 +1,4 @@
-import { mergeMap, of, type Observable } from 'rxjs';
+import { mergeMap, Observable, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../src/core/chat-request.ts';
@@ -123,6 +123,35 @@ describe('fallbackTo', () => {
       expectObservable(source.pipe(fallbackTo({ request }, target(next)))).toBe('-a-#', values, bad);
       expectSubscriptions(next.subscriptions).toBe([]);
     });
+  });
+
+  it('errors with what `when` throws', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const thrown = new Error('when broke');
+      const source = cold('-a-#', values, drop);
+      const next = cold('-b|', values);
+      const when = () => {
+        throw thrown;
+      };
+      expectObservable(source.pipe(fallbackTo({ request, when }, target(next)))).toBe('-a-#', values, thrown);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(next.subscriptions).toBe([]);
+    });
+  });
+
+  it('stops a synchronous source with take', () => {
+    let emitted = 0;
+    const source = new Observable<Delta>((s) => {
+      for (let i = 0; i < 10 && !s.closed; i++) {
+        emitted++;
+        s.next(textDelta(String(i)));
+      }
+      s.complete();
+    });
+    const seen: Delta[] = [];
+    source.pipe(fallbackTo({ request }), take(2)).subscribe((d) => seen.push(d));
+    expect(seen).toStrictEqual([textDelta('0'), textDelta('1')]);
+    expect(emitted).toBe(2);
   });
 
   it('completes on empty, stays silent on never', () => {

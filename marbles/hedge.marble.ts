@@ -1,4 +1,4 @@
-import { mergeMap, of, type Observable } from 'rxjs';
+import { mergeMap, Observable, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../src/core/chat-request.ts';
@@ -76,6 +76,21 @@ describe('hedge', () => {
       expectSubscriptions(s1.subscriptions).toBe('^----!');
       expectSubscriptions(s2.subscriptions).toBe('--^--!');
     });
+  });
+
+  it('stops a synchronous target with take', () => {
+    let emitted = 0;
+    const sync = new Observable<Delta>((s) => {
+      for (let i = 0; i < 10 && !s.closed; i++) {
+        emitted++;
+        s.next(textDelta(String(i)));
+      }
+      s.complete();
+    });
+    const seen: Delta[] = [];
+    hedge([target(sync)], request, { delayMs: 5 }).pipe(take(2)).subscribe((d) => seen.push(d));
+    expect(seen).toStrictEqual([textDelta('0'), textDelta('1')]);
+    expect(emitted).toBe(2);
   });
 
   it('throws a TypeError for no targets', () => {

@@ -88,6 +88,17 @@ describe('shareSnapshot', () => {
     });
   });
 
+  it('a late subscriber after a reset gets only the new answer', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const x = resetDelta('retry');
+      const source = cold('-a-x-b---c|', { ...values, x });
+      const shared = source.pipe(shareSnapshot());
+      expectObservable(shared).toBe('-a-x-b---c|', { ...values, x });
+      expectObservable(shared, '-------^').toBe('-------b-c|', values);
+      expectSubscriptions(source.subscriptions).toBe('^---------!');
+    });
+  });
+
   it('completes on empty and stays silent on never', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const empty = cold<Delta>('|');

@@ -59,7 +59,8 @@ const STATUS_ERROR = 2;
  * On complete: ends the span. On error: records the exception, sets `error.type` (the error's
  * class name), `rxllm.error.retryable` and the status ERROR, ends the span, then passes the error
  * on unchanged. On unsubscribe before the end: sets `rxllm.cancelled` and ends the span.
- * A throw in the tracer or meter errors the stream, as a throw in `tap` does.
+ * A throw in the tracer or meter errors the stream, as a throw in `tap` does (at teardown,
+ * where nothing is left to error, it is ignored).
  *
  * @example
  * ```ts
@@ -190,9 +191,13 @@ export function tapTelemetry(config: TapTelemetryConfig): MonoTypeOperatorFuncti
         },
       });
       return () => {
-        if (!ended) {
+        if (ended) return;
+        try {
           set('rxllm.cancelled', true);
           end(undefined, false);
+        } catch {
+          // teardown never throws: with the subscriber gone, a failing tracer has nowhere to report to
+          ended = true;
         }
       };
     });

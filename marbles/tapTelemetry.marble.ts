@@ -4,6 +4,7 @@
  */
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { mergeMap, Observable, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delta } from '../src/core/delta.ts';
@@ -124,6 +125,65 @@ describe('tapTelemetry', () => {
       usage.dataPoints.map((p) => [(p.attributes as Record<string, string>)['gen_ai.token.type'], (p.value as { sum: number }).sum]),
     );
     expect(sums).toStrictEqual({ input: 12, output: 3 });
+  });
+
+  it('completes on empty (a span without content) and stays silent on never', async () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const empty = cold<Delta>('|');
+      const never = cold<Delta>('-');
+      expectObservable(empty.pipe(tapTelemetry({ tracer }))).toBe('|');
+      expectObservable(never.pipe(tapTelemetry({ tracer })), '^--!').toBe('-');
+      expectSubscriptions(never.subscriptions).toBe('^--!');
+    });
+    const spans = await finishedSpans();
+    expect(spans.map((s) => [s.attributes['rxllm.delta_count'], s.attributes['rxllm.cancelled']])).toStrictEqual([
+      [0, undefined],
+      [0, true],
+    ]);
+  });
+
+  it('errors with what the tracer throws, like tap', () => {
+    const thrown = new Error('tracer broke');
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-m-a|', values);
+      const failing = {
+        startSpan: () => ({
+          setAttribute: () => {
+            throw thrown;
+          },
+          end: () => undefined,
+          recordException: () => undefined,
+          setStatus: () => undefined,
+        }),
+      } as unknown as typeof tracer;
+      expectObservable(source.pipe(tapTelemetry({ tracer: failing }))).toBe('-#', values, thrown);
+      expectSubscriptions(source.subscriptions).toBe('^!');
+    });
+  });
+
+  it('does not break unsubscription chains, and stops a synchronous source with take', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-m-a-b-|', values);
+      const result = source.pipe(
+        mergeMap((d) => of(d)),
+        tapTelemetry({ tracer }),
+        mergeMap((d) => of(d)),
+      );
+      expectObservable(result, '^--!').toBe('-m-', values);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+    let emitted = 0;
+    const sync = new Observable<Delta>((s) => {
+      for (let i = 0; i < 10 && !s.closed; i++) {
+        emitted++;
+        s.next(textDelta(String(i)));
+      }
+      s.complete();
+    });
+    const seen: Delta[] = [];
+    sync.pipe(tapTelemetry({ tracer }), take(2)).subscribe((d) => seen.push(d));
+    expect(seen).toStrictEqual([textDelta('0'), textDelta('1')]);
+    expect(emitted).toBe(2);
   });
 
   it('needs a tracer or a meter', () => {
