@@ -107,3 +107,20 @@ export { jsonPatches } from './operators/jsonPatches.ts';
 export type { JsonPatchesOptions, JsonPatchOperation } from './operators/jsonPatches.ts';
 export { toolCallArgs } from './operators/toolCallArgs.ts';
 export type { PartialToolCall, ToolCallArgsOptions, ToolCallArgsState } from './operators/toolCallArgs.ts';
+
+// recovery after content, cross-provider fallback and hedging, sharing
+export { RecoveryFailedError } from './core/recovery-failed-error.ts';
+export type { RecoveryFailedErrorOptions } from './core/recovery-failed-error.ts';
+export type { RecoveryMode } from './core/recover.ts';
+export { retryStream } from './operators/retryStream.ts';
+export type { RetryStreamConfig } from './operators/retryStream.ts';
+export { continueFrom, CONTINUE_PROMPT } from './sources/continue-from.ts';
+export type { ContinueFromOptions } from './sources/continue-from.ts';
+export { fallbackTo } from './operators/fallbackTo.ts';
+export type { FallbackToConfig } from './operators/fallbackTo.ts';
+export { hedge } from './operators/hedge.ts';
+export type { HedgeOptions } from './operators/hedge.ts';
+export { shareSnapshot } from './operators/shareSnapshot.ts';
+export type { ShareSnapshotConfig } from './operators/shareSnapshot.ts';
+export { tapTelemetry } from './operators/tapTelemetry.ts';
+export type { TapTelemetryConfig } from './operators/tapTelemetry.ts';

@@ -141,15 +141,16 @@ export interface FinishDelta {
 }
 
 /**
- * Everything before is void: the source restarted the response (a retry after an error
- * mid-answer) and what follows is a new answer from the start. Consumers roll back:
- * `accumulate()` starts again from an empty snapshot. Not content. Over the wire
- * (`toChatCompletionChunks` / `fromSSE`) it travels as rxllm's extension chunk
- * `{ "choices": [], "rxllm_reset": { "reason": … } }`.
+ * Everything before this delta is void: the response starts over (a restart after an error
+ * mid-answer, by `retryStream` or `fallbackTo` with `mode: 'restart'`). Not a content delta, and
+ * no source emits it: operators that recover insert it. Every operator rolls back on it:
+ * `accumulate` to an empty snapshot, `bufferTokens` drops what it holds, `splitReasoning`,
+ * `partialJson`, `jsonPatches` and `toolCallArgs` restart, `toolCalls` forgets its open calls.
+ * `reason` says why, for logs (`retry`, `fallback`). Over the wire (`toChatCompletionChunks` /
+ * `fromSSE`) it travels as rxllm's extension chunk `{ "choices": [], "rxllm_reset": { "reason" } }`.
  */
 export interface ResetDelta {
   readonly type: 'reset';
-  /** Why the response restarts, for logs (e.g. the error that caused the retry). */
   readonly reason: string;
 }
 

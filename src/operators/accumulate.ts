@@ -20,7 +20,8 @@ import { SnapshotBuilder } from '../core/snapshot-builder.ts';
  * arrives, never mid-stream; arguments that do not parse keep `argsText` and set `argsError`.
  * Usage arriving after the finish (OpenAI's final `choices: []` chunk) is still recorded.
  *
- * State lives per subscription: a resubscribe starts from an empty snapshot.
+ * A `reset` delta rolls the snapshot back to empty (`deltaCount` 0): the next deltas build a
+ * new response. State lives per subscription: a resubscribe starts from an empty snapshot.
  *
  * On complete: completes. On error: if the error is an {@link RxllmError} without a `partial`,
  * and deltas had arrived, the snapshot so far is set as its `partial` (so nothing is lost); other

@@ -53,6 +53,8 @@ export interface BufferTokensConfig {
  * reasoning delta, which is passed through alone. The concatenation of the output text (and
  * reasoning) always equals the input's. A delta held alone is emitted as the same object.
  *
+ * A `reset` delta drops what is held (it belongs to the voided response) and passes on.
+ *
  * On complete: flushes, then completes. On error: flushes, then errors with the same error.
  * On unsubscribe: cancels the pending `maxDelay` action and drops the held text.
  *
@@ -193,10 +195,22 @@ export function bufferTokens(config: number | BufferTokensConfig): MonoTypeOpera
         }
       };
 
+      /** Forgets what is held (a `reset`: the held text belongs to a voided response). */
+      const drop = () => {
+        held = '';
+        signature = undefined;
+        count = 0;
+        first = null;
+        cut = 0;
+        due = false;
+        deadline = -1;
+      };
+
       operate(source, subscriber, {
         next(delta) {
           if (delta.type === 'text' || (delta.type === 'reasoning' && delta.redacted !== true)) return hold(delta);
-          flush();
+          if (delta.type === 'reset') drop();
+          else flush();
           subscriber.next(delta);
         },
         error(err: unknown) {

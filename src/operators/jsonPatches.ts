@@ -44,6 +44,9 @@ export interface JsonPatchesOptions {
  * starts. Appends to one string within one delta come as a single `append`. The total work is
  * linear in the text's length (times the nesting depth, for the paths).
  *
+ * A `reset` delta restarts the parser on a new document, emitting nothing: the new document's
+ * first operation adds the root (`path: ''`), which replaces the whole document (RFC 6902).
+ *
  * On complete: the whole text must be one JSON document, else errors with a
  * {@link JsonParseError} (`truncated` when it ended early; `lastPartial` is `undefined`: apply
  * the operations for the document so far); then completes. A character that cannot be JSON
@@ -70,6 +73,11 @@ export function jsonPatches(options: JsonPatchesOptions = {}): OperatorFunction<
 
       operate(source, subscriber, {
         next(delta) {
+          if (delta.type === 'reset') {
+            builder = new PatchBuilder(showOpenStrings);
+            doc = new StreamedJson(builder);
+            return;
+          }
           if (delta.type !== 'text') return;
           if (!doc!.write(delta.text)) {
             subscriber.error(doc!.parseError(undefined));

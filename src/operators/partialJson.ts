@@ -74,6 +74,9 @@ export interface PartialJsonOptions<T = unknown> {
  * the containers on that path; `emit: 'value'` or a time-based `emit` keeps the total linear,
  * and {@link jsonPatches} gives every change in linear total time.
  *
+ * A `reset` delta restarts the parser on a new document and emits `{ partial: undefined,
+ * complete: false }` at once (a change held back by `emit` is dropped).
+ *
  * On complete: the whole text must be one JSON document, else errors with a
  * {@link JsonParseError} (`truncated` when it ended early; never a repaired value). Then
  * validates with `schema` (synchronously or asynchronously) and emits `{ complete: true, value }`
@@ -113,6 +116,14 @@ export function partialJson<T = unknown>(options: PartialJsonOptions<T> = {}): O
 
       operate(source, subscriber, {
         next(delta) {
+          if (delta.type === 'reset') {
+            gate.dispose();
+            tree = new PartialTree(openStrings === 'prefix');
+            doc = new StreamedJson(tree);
+            last = undefined;
+            subscriber.next({ partial: undefined, complete: false });
+            return;
+          }
           if (delta.type !== 'text') return;
           const t = tree!;
           t.completedValue = false;

@@ -39,7 +39,8 @@ export interface SplitReasoningConfig {
  * characters stay held (a tag split across two chunks with a usage delta between them, as
  * Gemini sends usage on every chunk, is still recognised). Before any other delta (`reasoning`
  * from the provider, tool calls, `finish`) the held characters are emitted as what they were,
- * then the delta passes: the order of content is kept.
+ * then the delta passes: the order of content is kept. A `reset` delta drops the held
+ * characters, restarts outside a section (inside with `startInReasoning`) and passes on.
  *
  * On complete: emits the held characters as what they were (`'x <th'` then complete gives
  * text `'x '` then text `'<th'`; inside an unclosed section they are reasoning), then
@@ -113,6 +114,11 @@ export function splitReasoning(config: SplitReasoningConfig = {}): MonoTypeOpera
               return;
             case 'metadata':
             case 'usage':
+              subscriber.next(delta);
+              return;
+            case 'reset':
+              held = '';
+              inside = startInReasoning;
               subscriber.next(delta);
               return;
             default:

@@ -69,6 +69,8 @@ export interface ToolCallArgsOptions {
  * {@link JsonParseError} (`toolCall` names the call; at once for an invalid character, which
  * also unsubscribes the source); arguments the schema rejects error with a
  * {@link SchemaValidationError}. Never run a call that did not complete.
+ * A `reset` delta forgets every call and emits the empty state `{}` at once.
+ *
  * On complete: calls still open are ended as by their `tool-call-end`, then completes. On
  * error: emits a change held back by `emit`, then passes the error on. On unsubscribe:
  * unsubscribes the source, cancels the timer and drops the calls.
@@ -170,6 +172,13 @@ export function toolCallArgs(options: ToolCallArgsOptions = {}): OperatorFunctio
               if (end(delta.index, call)) publish();
               return;
             }
+            case 'reset':
+              gate.dispose();
+              map.clear();
+              changed = new Set();
+              state = {};
+              subscriber.next(state);
+              return;
             default:
               return;
           }

@@ -42,7 +42,8 @@ export interface CompletedToolCall {
  * `args: undefined`, `argsText` and `argsError` (the parser's message), so the application can
  * tell the model and carry on. A fragment for an index without a started call opens a call
  * without id and name (nothing is dropped); a `tool-call-end` for an index without an open call
- * is ignored. Other deltas are consumed.
+ * is ignored. A `reset` delta forgets the open calls (calls already emitted stay emitted: run
+ * a call only once the response completed if a recovery may restart it). Other deltas are consumed.
  *
  * On complete: calls still open are emitted with `argsError` (never run a call that did not
  * end), then completes. On error: errors with the same error (the source's error carries the
@@ -88,6 +89,9 @@ export function toolCalls(): OperatorFunction<Delta, CompletedToolCall> {
               subscriber.next(ended(delta.index, call));
               return;
             }
+            case 'reset':
+              open!.clear();
+              return;
             default:
               return;
           }

@@ -131,6 +131,12 @@ export interface ProviderAdapter<Client = any, Params = any> {
    */
   paramsFromChatCompletionsBody?(body: Readonly<Record<string, unknown>>, model: string): Translation<Params>;
   /**
+   * The provider continues a trailing assistant message (assistant prefill: Anthropic), so
+   * `continueFrom` can send the text so far as the start of the answer instead of asking in a new
+   * user turn. Default false.
+   */
+  readonly assistantPrefill?: boolean;
+  /**
    * Recognises this provider's "streaming is not supported for this request" errors, for
    * `fallbackToNonStreaming`'s default `when`. Absent: only `StreamingUnsupportedError`.
    */

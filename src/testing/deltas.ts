@@ -4,6 +4,7 @@ import type {
   FinishReason,
   MetadataDelta,
   ReasoningDelta,
+  ResetDelta,
   Snapshot,
   TextDelta,
   ToolCallArgsDelta,
@@ -127,6 +128,18 @@ export function metadataDelta(provider: string, id?: string, model?: string): Me
   if (id !== undefined) delta.id = id;
   if (model !== undefined) delta.model = model;
   return delta;
+}
+
+/**
+ * A `reset` delta: everything before is void (what `retryStream` and `fallbackTo` emit on a restart).
+ *
+ * @example
+ * ```ts
+ * resetDelta('retry'); // { type: 'reset', reason: 'retry' }
+ * ```
+ */
+export function resetDelta(reason: string): ResetDelta {
+  return { type: 'reset', reason };
 }
 
 /**

@@ -5,7 +5,7 @@
  * - marble tests: {@link createDeltaTestScheduler}, {@link deltaMarbles}, {@link deltaValues};
  * - delta builders: {@link textDelta}, {@link textDeltas}, {@link reasoningDelta},
  *   {@link toolCallStart}, {@link toolCallArgs}, {@link toolCallEnd}, {@link usageDelta},
- *   {@link finishDelta}, {@link metadataDelta}, and {@link snapshotOf} for expected snapshots;
+ *   {@link finishDelta}, {@link metadataDelta}, {@link resetDelta}, and {@link snapshotOf} for expected snapshots;
  * - a stand-in provider source without network: {@link fakeSource}.
  *
  * @module
@@ -14,6 +14,7 @@ export {
   finishDelta,
   metadataDelta,
   reasoningDelta,
+  resetDelta,
   snapshotOf,
   textDelta,
   textDeltas,

@@ -19,6 +19,7 @@ export const anthropicAdapter: ProviderAdapter<Anthropic, AnthropicMessageParams
   description: 'Anthropic Messages API (Claude)',
   sdkPackage: '@anthropic-ai/sdk',
   defaultModel: 'claude-sonnet-4-6',
+  assistantPrefill: true,
   environment: { keys: ['ANTHROPIC_API_KEY'], endpoint: 'ANTHROPIC_BASE_URL', keyHelp: 'https://console.anthropic.com/settings/keys' },
   async createClient(config) {
     const apiKey = config.baseURL !== undefined ? (config.env.ANTHROPIC_API_KEY || 'replay') : requireKey(config.env, 'anthropic', this.environment);
