@@ -73,20 +73,22 @@ describe('accumulate', () => {
     });
   });
 
-  it('sets the snapshot so far as `partial` of an RxllmError that has none', () => {
+  it('passes an error on unchanged: it never writes into an error it did not make', () => {
     testScheduler.run((helpers) => {
       const thrown = new StreamTruncatedError('the body ended', { provider: 'openai' });
       const source = deltaMarbles(helpers, '-a-b-#', values, thrown);
-      const expectedError = new StreamTruncatedError('the body ended', {
-        provider: 'openai',
-        partial: snap({ text: 'Hello', deltaCount: 2 }),
-      });
+      const seen: unknown[] = [];
+      source.pipe(accumulate()).subscribe({ error: (e: unknown) => seen.push(e) });
       helpers.expectObservable(source.pipe(accumulate())).toBe(
         '-A-B-#',
         { A: snap({ text: 'Hel', deltaCount: 1 }), B: snap({ text: 'Hello', deltaCount: 2 }) },
-        expectedError,
+        new StreamTruncatedError('the body ended', { provider: 'openai' }),
       );
-      helpers.expectSubscriptions(source.subscriptions).toBe('^----!');
+      helpers.flush();
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toBe(thrown);
+      expect(thrown.partial).toBeUndefined();
+      helpers.expectSubscriptions(source.subscriptions).toBe(['^----!', '^----!']);
     });
   });
 

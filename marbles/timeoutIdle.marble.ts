@@ -168,12 +168,12 @@ describe('timeoutIdle', () => {
     });
   });
 
-  it('sets the partial of an RxllmError that has none', () => {
+  it('passes a source error on unchanged (no partial written into it)', () => {
     testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('ma-#', values, new StreamTruncatedError('cut', { provider: 'openai' }));
       const subs = '       ^--!';
       const expected = '   ma-#';
-      const error = new StreamTruncatedError('cut', { provider: 'openai', partial: snapshotOf([m, a]) });
+      const error = new StreamTruncatedError('cut', { provider: 'openai' });
       expectObservable(source.pipe(timeoutIdle(10))).toBe(expected, values, error);
       expectSubscriptions(source.subscriptions).toBe(subs);
     });

@@ -98,8 +98,10 @@ describe('toolCallArgs', () => {
 
   it('keeps the identity of calls that did not change', () => {
     const states: ToolCallArgsState[] = [];
-    from([s, S, a, A]).pipe(toolCallArgs()).subscribe((state) => states.push(state));
+    const errors: unknown[] = [];
+    from([s, S, a, A]).pipe(toolCallArgs()).subscribe({ next: (state) => states.push(state), error: (e: unknown) => errors.push(e) });
     expect(states.length).toBe(4);
+    expect(errors).toEqual([expect.any(JsonParseError)]); // the source completed with both calls' arguments cut off
     expect(states[2]![1]).toBe(states[1]![1]); // call 1 untouched by call 0's fragment
     expect(states[3]![0]).toBe(states[2]![0]);
     expect(states[3]![1]).not.toBe(states[2]![1]);

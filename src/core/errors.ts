@@ -15,15 +15,31 @@ export interface RxllmErrorOptions {
   readonly partial?: Snapshot | undefined;
 }
 
-/** Base class of every rxllm error. `partial` is the response so far, when any delta had arrived. */
+/**
+ * Base class of every rxllm error. `partial` is the response so far, when any delta had arrived;
+ * it is set where the error is made and never changed afterwards (operators pass errors on as
+ * they are).
+ */
 export class RxllmError extends Error {
   /** What had arrived before the error, or `undefined` when nothing had. */
-  partial: Snapshot | undefined;
+  readonly partial: Snapshot | undefined;
 
   constructor(message: string, options: RxllmErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.partial = options.partial;
+  }
+
+  /**
+   * This error as the source that raises it finishes it: the same class, message, fields, cause
+   * and stack, with `partial` set. The source layer makes the error its subscriber receives with
+   * it (an error from a decoder or an SDK mapping is made before the source knows what had
+   * arrived); nothing is written into an error already delivered. @internal
+   */
+  withPartial(partial: Snapshot | undefined): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object, Object.getOwnPropertyDescriptors(this)) as this;
+    Object.defineProperty(copy, 'partial', { value: partial, writable: false, enumerable: true, configurable: true });
+    return copy;
   }
 }
 

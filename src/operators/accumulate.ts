@@ -23,9 +23,9 @@ import { SnapshotBuilder } from '../core/snapshot-builder.ts';
  * A `reset` delta rolls the snapshot back to empty (`deltaCount` 0): the next deltas build a
  * new response. State lives per subscription: a resubscribe starts from an empty snapshot.
  *
- * On complete: completes. On error: if the error is an {@link RxllmError} without a `partial`,
- * and deltas had arrived, the snapshot so far is set as its `partial` (so nothing is lost); other
- * errors pass through unchanged. On unsubscribe: unsubscribes the source and drops the state.
+ * On complete: completes. On error: the error passes on unchanged (an {@link RxllmError} from an
+ * rxllm source already carries the snapshot so far as its `partial`, set where it was made).
+ * On unsubscribe: unsubscribes the source and drops the state.
  *
  * @example
  * ```ts
@@ -43,10 +43,7 @@ export function accumulate(): OperatorFunction<Delta, Snapshot> {
           builder!.apply(delta);
           subscriber.next(builder!.snapshot());
         },
-        error(err: unknown) {
-          if (err instanceof RxllmError && err.partial === undefined) err.partial = builder!.partial();
-          subscriber.error(err);
-        },
+        // errors pass on as they are: the source that raised one set its `partial`
       });
       return () => {
         builder = null;

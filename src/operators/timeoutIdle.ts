@@ -1,6 +1,6 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
-import { IdleTimeoutError, RxllmError } from '../core/errors.ts';
+import { IdleTimeoutError } from '../core/errors.ts';
 import { operate } from '../core/operate.ts';
 import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 
@@ -40,8 +40,8 @@ export interface TimeoutIdleConfig {
  * with an {@link IdleTimeoutError}: `phase` is `'first'` when no content delta had arrived,
  * else `'idle'`; `afterMs` is the timeout that elapsed; `deltaCount` the content deltas that had
  * arrived; `partial` the {@link Snapshot} of every delta so far (`undefined` when none had).
- * On complete: cancels the timer and completes. On error: cancels the timer; an `RxllmError`
- * without `partial` gets the snapshot so far (as `accumulate`), then the error passes on.
+ * On complete: cancels the timer and completes. On error: cancels the timer; the error passes on
+ * unchanged.
  * On unsubscribe: cancels the timer, unsubscribes the source and drops what it held.
  *
  * One scheduled check per subscription, not one timer per delta: a content delta only records
@@ -107,10 +107,7 @@ export function timeoutIdle(config: number | TimeoutIdleConfig): MonoTypeOperato
           }
           subscriber.next(delta);
         },
-        error(err: unknown) {
-          if (err instanceof RxllmError && err.partial === undefined) err.partial = builder!.partial();
-          subscriber.error(err);
-        },
+        // errors pass on as they are: the source that raised one set its `partial`
       });
       return () => {
         timer?.unsubscribe();

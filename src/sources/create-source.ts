@@ -68,7 +68,7 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       // the user's abort wins over whatever the abort caused (readSSE reports the aborted read as a truncation)
       if (controller.signal.aborted && userSignal?.aborted) typed = userSignal.reason;
       else if (!(error instanceof RxllmError)) typed = spec.mapError(error, sink);
-      if (typed instanceof RxllmError && typed.partial === undefined) typed.partial = builder.partial();
+      if (typed instanceof RxllmError && typed.partial === undefined && builder.deltaCount > 0) typed = typed.withPartial(builder.partial());
       subscriber.error(typed);
     };
 

@@ -105,9 +105,10 @@ export function fakeSource(deltas: readonly Delta[], options: FakeSourceOptions 
 
 function makeError(options: FakeSourceOptions, builder: SnapshotBuilder): unknown {
   let error: unknown;
+  // an error the test made is delivered as it is (set its `partial` where you make it); the
+  // default truncation is made here, with what the fake had sent
   if (typeof options.error === 'function') error = options.error();
   else if ('error' in options) error = options.error;
-  else error = new StreamTruncatedError('fake stream ended before its terminal event (errorAfter).', { provider: 'fake' });
-  if (error instanceof RxllmError && error.partial === undefined) error.partial = builder.partial();
+  else error = new StreamTruncatedError('fake stream ended before its terminal event (errorAfter).', { provider: 'fake', partial: builder.partial() });
   return error;
 }
