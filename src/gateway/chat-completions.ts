@@ -74,6 +74,27 @@ export interface ChatCompletionsConfig<Client = unknown> {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Told of every failed request (after the answer was chosen); for logs. */
   readonly onError?: (error: unknown, context: GatewayContext | undefined) => void;
+  /**
+   * Resumable streams (`rxllm/resumable`): every streamed answer is published to `streams`
+   * (memory or Redis) and answered with `Rxllm-Stream-Id`, a `retry:` line and an `id:` on every
+   * event; `GET …/chat/completions/{id}/stream` resumes it from `Last-Event-ID` (header, else
+   * `?last_event_id=`) and `POST …/chat/completions/{id}/cancel` stops it, on any instance that
+   * shares the store. A client disconnect is not a cancel: the provider request goes on.
+   */
+  readonly resumable?: GatewayResumable;
+}
+
+/** How the gateway makes its streams resumable. */
+export interface GatewayResumable {
+  /** `resumable(store, limits)` from `rxllm/resumable`. */
+  readonly streams: import('../resumable/resumable.ts').Resumable;
+  /**
+   * Who may resume and cancel a stream: the principal of a request (e.g. its API key); default
+   * `''` (anyone holding the stream id, which carries 128 random bits).
+   */
+  readonly owner?: (request: Request) => string | Promise<string>;
+  /** The `retry:` the SSE answers carry, in ms (default 1000). */
+  readonly retryMs?: number;
 }
 
 /** A request the gateway has accepted: the deltas to send and the headers that go with them. */

@@ -12,6 +12,8 @@ import { toChatCompletion } from './chat-completion.ts';
 import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES, type PreparedChat } from './chat-completions.ts';
 import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONBody } from './read-body.ts';
+import { chatCompletionsHandler } from './web-handler.ts';
+import { fromWebHandler } from '../node/fromWebHandler.ts';
 
 /**
  * An OpenAI-compatible `POST /v1/chat/completions` handler for node:http (and Express, Fastify's
@@ -25,7 +27,8 @@ import { readJSONBody } from './read-body.ts';
  * model 404 `model_not_found`; what the provider cannot take 400; an upstream failure before
  * the first chunk answers with the upstream's status (and its `retry-after`, `x-request-id`),
  * after it with an error event and `[DONE]`. Fields left out are named in
- * `x-rxllm-ignored-params`.
+ * `x-rxllm-ignored-params`. With `resumable` the requests go through the Web handler (see
+ * `chatCompletionsHandler`), which also answers the resume and cancel routes.
  *
  * @example
  * ```ts
@@ -40,6 +43,7 @@ import { readJSONBody } from './read-body.ts';
  * @return `(req, res) => void`.
  */
 export function nodeChatCompletionsHandler(config: ChatCompletionsConfig): (req: IncomingMessage, res: ServerResponse) => void {
+  if (config.resumable !== undefined) return fromWebHandler(chatCompletionsHandler(config));
   const gateway = new ChatCompletions(config);
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const headers = config.headers ?? {};

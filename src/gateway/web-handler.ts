@@ -10,11 +10,14 @@ import { toChatCompletion } from './chat-completion.ts';
 import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES } from './chat-completions.ts';
 import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONRequest } from './read-body.ts';
+import { answerResumableRoute, publishAnswer, resumableRoute } from './resumable-routes.ts';
 
 /**
  * An OpenAI-compatible `POST /v1/chat/completions` handler on the Web `Request`/`Response` API,
  * over any provider adapter; the same behaviour as {@link nodeChatCompletionsHandler}. The
  * request's `signal` (the client going away) unsubscribes, which aborts the upstream request.
+ * With `resumable`, it also answers `GET …/chat/completions/{id}/stream` and `POST
+ * …/chat/completions/{id}/cancel` (see {@link ChatCompletionsConfig.resumable}).
  *
  * @example
  * ```ts
@@ -33,6 +36,11 @@ export function chatCompletionsHandler(config: ChatCompletionsConfig): (request:
   const json = (status: number, body: unknown, extra: Readonly<Record<string, string>> = {}) =>
     new Response(JSON.stringify(body), { status, headers: { ...headers, ...extra, 'content-type': 'application/json' } });
   return async (request) => {
+    const resumable = config.resumable;
+    if (resumable !== undefined) {
+      const route = resumableRoute(new URL(request.url).pathname);
+      if (route !== undefined) return answerResumableRoute(resumable, request, route, headers);
+    }
     let prepared;
     try {
       prepared = gateway.prepare(await readJSONRequest(request, maxBodyBytes));
@@ -47,6 +55,9 @@ export function chatCompletionsHandler(config: ChatCompletionsConfig): (request:
       config.onError?.(error, context);
       return defaultErrorBody(error);
     };
+    if (parsed.stream && resumable !== undefined) {
+      return publishAnswer(resumable, request, deltas, { model: parsed.model, includeUsage: parsed.includeUsage }, answerHeaders);
+    }
     if (parsed.stream) {
       return toSSEResponse(deltas, { model: parsed.model, includeUsage: parsed.includeUsage, headers: answerHeaders, formatError, signal: request.signal });
     }

@@ -8,3 +8,4 @@ export { toNodeReadable } from './toNodeReadable.ts';
 export type { NodeReadableOptions } from './toNodeReadable.ts';
 export { sseHandler } from './sseHandler.ts';
 export type { SSEHandlerOptions } from './sseHandler.ts';
+export { fromWebHandler } from './fromWebHandler.ts';
