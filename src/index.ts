@@ -61,6 +61,8 @@ export type {
 } from './core/chat-request.ts';
 export { toAssistantMessage } from './core/to-assistant-message.ts';
 export { stream } from './sources/stream.ts';
+export { streamObject } from './sources/streamObject.ts';
+export type { StreamObjectOptions } from './sources/streamObject.ts';
 export type { ChatStream, StreamTarget } from './sources/stream.ts';
 export type {
   ClientConfig,

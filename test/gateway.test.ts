@@ -126,6 +126,26 @@ describe('chatCompletionsHandler (Web Request → Response) with several routes'
     await response.text();
   });
 
+  it('response_format reaches each provider as its structured output (Anthropic output_config, Bedrock a forced tool)', async () => {
+    const response_format = { type: 'json_schema', json_schema: { name: 'plan', schema: { type: 'object', properties: { city: { type: 'string' } } } } };
+    for (const [model, fixture, check] of [
+      ['anthropic-model', 'anthropic/text', (b: any) => expect(b.output_config).toEqual({ format: { type: 'json_schema', schema: response_format.json_schema.schema } })],
+      ['bedrock-model', 'bedrock/text', (b: any) => expect(b.toolConfig.toolChoice).toEqual({ tool: { name: 'plan' } })],
+      ['openai-model', 'openai-chat/text', (b: any) => expect(b.response_format).toEqual(response_format)],
+    ] as const) {
+      upstream.reply(streamReply(loadCase(fixture)));
+      const before = upstream.requests.length;
+      const response = await fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, response_format }),
+      });
+      expect(response.headers.get('x-rxllm-ignored-params'), model).toBeNull();
+      await response.text();
+      check(upstream.requests[before]!.body);
+    }
+  });
+
   it('an unknown model is 404 model_not_found; stream_options without stream is 400', async () => {
     const client = new OpenAI({ apiKey: 'k', baseURL: base, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });

@@ -22,6 +22,12 @@ export interface Translation<Params> {
   readonly params: Params;
   /** Fields of the request the provider has no place for, left out (never silently). */
   readonly ignored: readonly IgnoredParam[];
+  /**
+   * Set when the provider answers `responseFormat` through a forced tool call (Bedrock): the
+   * JSON answer then arrives as this tool call's arguments, not as text. `streamObject` reads it
+   * from there.
+   */
+  readonly outputTool?: string;
 }
 
 /** How an adapter builds its SDK client from the environment. */

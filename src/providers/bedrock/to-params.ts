@@ -39,7 +39,10 @@ const PROVIDER = 'bedrock';
  * - `maxTokens`, `temperature`, `topP`, `stop` → `inferenceConfig`; `reasoning` →
  *   `additionalModelRequestFields.thinking` (Anthropic models on Bedrock; an effort becomes its
  *   budget);
- * - `parallelToolCalls`, `seed` and `responseFormat` have no Converse field: left out and reported.
+ * - `responseFormat` with a JSON Schema → a forced tool named after it (`toolChoice: { tool }`,
+ *   as Bedrock's structured-output guide does for models without native JSON mode; the answer is
+ *   that call's arguments, see `outputTool`), when the request has no tools of its own;
+ * - `parallelToolCalls`, `seed` and `responseFormat` otherwise have no Converse field: left out and reported.
  *
  * @throws UnsupportedRequestError for images or files given by URL (Converse takes bytes or S3
  * locations) and tool call arguments that are not a JSON object.
@@ -124,8 +127,18 @@ export function toBedrockInput(request: ChatRequest, model: string): Translation
     const budget = budgetOf(request.reasoning);
     if (budget !== undefined) input.additionalModelRequestFields = { thinking: { type: 'enabled', budget_tokens: budget } };
   }
-  ignored.fields(request, PROVIDER, ['parallelToolCalls', 'seed', 'responseFormat']);
-  return { params: withProviderOptions(input, request, PROVIDER), ignored: ignored.items };
+  const format = request.responseFormat;
+  let outputTool: string | undefined;
+  if (format?.type === 'json-schema' && (request.tools === undefined || request.tools.length === 0)) {
+    outputTool = format.name;
+    input.toolConfig = {
+      tools: [{ toolSpec: { name: format.name, description: format.description ?? 'Answer with this JSON object.', inputSchema: { json: format.schema as DocumentType } } }],
+      toolChoice: { tool: { name: format.name } },
+    };
+  } else if (format !== undefined && format.type !== 'text') ignored.add('responseFormat', 'Converse takes a JSON Schema answer as a forced tool, which needs a named schema and no other tools');
+  ignored.fields(request, PROVIDER, ['parallelToolCalls', 'seed']);
+  const params = withProviderOptions(input, request, PROVIDER);
+  return outputTool === undefined ? { params, ignored: ignored.items } : { params, ignored: ignored.items, outputTool };
 }
 
 const IMAGE_FORMATS: Readonly<Record<string, ImageFormat>> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
