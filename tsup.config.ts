@@ -14,6 +14,7 @@ export default defineConfig([
       'node/index': 'src/node/index.ts',
       'testing/index': 'src/testing/index.ts',
       'gateway/index': 'src/gateway/index.ts',
+      'internal/index': 'src/internal/index.ts',
       'resumable/index': 'src/resumable/index.ts',
     },
     format: ['esm', 'cjs'],

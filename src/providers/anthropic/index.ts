@@ -13,3 +13,4 @@ export type { AnthropicUsageLike } from './wire.ts';
 export type { DeltaSink } from '../../core/delta.ts';
 export { anthropicAdapter } from './adapter.ts';
 export { toAnthropicParams } from './to-params.ts';
+export type * from './wire.ts';

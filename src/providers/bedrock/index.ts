@@ -9,3 +9,4 @@ export type { FromBedrockOptions } from './from-bedrock.ts';
 export { mapBedrockStopReason } from './finish-reason.ts';
 export { bedrockAdapter } from './adapter.ts';
 export { toBedrockInput } from './to-params.ts';
+export type * from './wire.ts';

@@ -13,3 +13,4 @@ export type { GeminiUsageLike } from './wire.ts';
 export type { DeltaSink } from '../../core/delta.ts';
 export { googleAdapter } from './adapter.ts';
 export { toGoogleParams } from './to-params.ts';
+export type * from './wire.ts';

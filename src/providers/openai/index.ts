@@ -20,3 +20,5 @@ export { openaiAdapter } from './adapter.ts';
 export { toOpenAIParams } from './to-params.ts';
 export { openaiResponsesAdapter } from '../openai-responses/adapter.ts';
 export { toResponsesParams } from '../openai-responses/to-params.ts';
+export type * from './wire.ts';
+export type * from '../openai-responses/wire.ts';
