@@ -161,7 +161,7 @@ describe('toParams: one request, each provider', () => {
     });
     const image = (params as { messages: { content: { image?: { source: { bytes: Uint8Array } } }[] }[] }).messages[0]!.content[1]!.image!;
     expect([...image.source.bytes.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]); // PNG magic from the base64
-    expect(ignored.map((i) => i.param)).toEqual(['parallelToolCalls', 'seed', 'responseFormat']);
+    expect(ignored.map((i) => i.param)).toEqual(['responseFormat', 'parallelToolCalls', 'seed']); // with tools of its own, no forced output tool
   });
 
   it('openai-responses: instructions, function_call items, text.format; stop and seed reported', () => {

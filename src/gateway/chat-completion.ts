@@ -5,7 +5,8 @@
  * @internal
  */
 import type { Snapshot } from '../core/delta.ts';
-import { toOpenAIFinishReason, toOpenAIUsage } from '../sse/toChatCompletionChunks.ts';
+import { toOpenAIFinishReason } from '../providers/openai/finish-reason.ts';
+import { toOpenAIUsage } from '../providers/openai/usage.ts';
 import type { ChatCompletionUsage } from '../sse/wire.ts';
 
 /** One `chat.completion` object with a single choice. */

@@ -1,7 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Delta, FinishDelta, TokenLogprob, Usage } from '../core/delta.ts';
+import { toOpenAIFinishReason } from '../providers/openai/finish-reason.ts';
+import { toOpenAIUsage } from '../providers/openai/usage.ts';
+import type { Delta, TokenLogprob, Usage } from '../core/delta.ts';
 import { operate } from '../core/operate.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionLogprobs, ChatCompletionUsage } from './wire.ts';
+import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatCompletionLogprobs } from './wire.ts';
 
 /** Options of {@link toChatCompletionChunks}. */
 export interface ChatCompletionChunksOptions {
@@ -164,45 +166,6 @@ export function toChatCompletionChunks(options: ChatCompletionChunksOptions): Op
         usage = undefined;
       };
     });
-}
-
-/**
- * rxllm's finish reason as OpenAI's `finish_reason`; `other` keeps the provider's raw value.
- * Also used by `rxllm serve` for its non-streaming answers. @internal
- * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
- */
-export function toOpenAIFinishReason(delta: FinishDelta): string {
-  const raw = delta.raw;
-  switch (delta.reason) {
-    case 'stop':
-      return 'stop';
-    case 'length':
-      return 'length';
-    case 'tool-calls':
-      return 'tool_calls';
-    case 'content-filter':
-      return 'content_filter';
-    case 'error':
-      return 'error';
-    case 'other':
-      return raw ?? 'other';
-    default:
-      return raw ?? 'other';
-  }
-}
-
-/** rxllm usage as OpenAI's `usage` object; counts the source did not report are 0. @internal */
-export function toOpenAIUsage(usage: Usage): ChatCompletionUsage {
-  const prompt = usage.inputTokens ?? 0;
-  const completion = usage.outputTokens ?? 0;
-  const out: { -readonly [K in keyof ChatCompletionUsage]: ChatCompletionUsage[K] } = {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-  };
-  if (usage.cachedInputTokens !== undefined) out.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
-  if (usage.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
-  return out;
 }
 
 function contentLogprobs(logprobs: readonly TokenLogprob[]): ChatCompletionLogprobs {

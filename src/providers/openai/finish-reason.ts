@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../core/delta.ts';
+import type { FinishDelta, FinishReason } from '../../core/delta.ts';
 
 /**
  * Chat Completions `finish_reason` → {@link FinishReason}: `stop` → stop, `length` → length,
@@ -21,5 +21,30 @@ export function mapChatFinishReason(raw: string): FinishReason {
       return 'error';
     default:
       return 'other';
+  }
+}
+
+/**
+ * rxllm's finish reason as OpenAI's `finish_reason`; `other` keeps the provider's raw value.
+ * Also used by `rxllm serve` for its non-streaming answers. the inverse of {@link mapChatFinishReason}, for the chunks and completions rxllm writes.
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
+ */
+export function toOpenAIFinishReason(delta: FinishDelta): string {
+  const raw = delta.raw;
+  switch (delta.reason) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'tool-calls':
+      return 'tool_calls';
+    case 'content-filter':
+      return 'content_filter';
+    case 'error':
+      return 'error';
+    case 'other':
+      return raw ?? 'other';
+    default:
+      return raw ?? 'other';
   }
 }
