@@ -58,8 +58,14 @@ export type ReplyHandler = (request: ReceivedRequest) => Reply | undefined | Pro
 export interface ReplayServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string;
-  /** Every request received, in order. */
+  /**
+   * Every request received, in order, with its headers and body: only with `{ record: true }`
+   * (tests that inspect requests). Without it this stays empty and nothing of a request outlives
+   * its answer, so a long-running replay (`rxllm serve --provider replay`) keeps a flat heap.
+   */
   readonly requests: ReceivedRequest[];
+  /** How many requests were received (recorded or not). */
+  received(): number;
   /** Sets how the following requests are answered. */
   reply(handler: ReplyHandler | Reply): void;
   /** Connections open now. */
@@ -82,6 +88,11 @@ export interface ReplayServerOptions {
   readonly http2?: boolean;
   /** Pending-connection queue length for `listen` (default Node's 511; the kernel caps it at `net.core.somaxconn`). */
   readonly backlog?: number;
+  /**
+   * Keep every request (method, path, headers, body) in `requests`, for tests that inspect what
+   * was sent. Default false: nothing per request is kept past its answer.
+   */
+  readonly record?: boolean;
 }
 
 /** Starts a replay server on 127.0.0.1 at a free port (HTTP/1.1, or h2c with `{ http2: true }`). */
@@ -89,6 +100,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
   let handler: ReplyHandler = toHandler(initial);
   const sockets = new Set<Socket>();
   const requests: ReceivedRequest[] = [];
+  let received = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -130,7 +142,8 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const request: ReceivedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body };
-    requests.push(request);
+    received++;
+    if (options.record === true) requests.push(request);
     notify();
     const reply = await handler(request);
     if (reply === undefined) {
@@ -169,12 +182,13 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
   return {
     url,
     requests,
+    received: () => received,
     reply(next) {
       handler = toHandler(next);
     },
     openSockets: () => sockets.size,
     waitForSocketsClosed: (timeoutMs = 2_000) => waitFor(() => sockets.size === 0, timeoutMs, `all sockets closed (${sockets.size} open)`),
-    waitForRequests: (n, timeoutMs = 2_000) => waitFor(() => requests.length >= n, timeoutMs, `${n} requests`),
+    waitForRequests: (n, timeoutMs = 2_000) => waitFor(() => received >= n, timeoutMs, `${n} requests`),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
