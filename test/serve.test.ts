@@ -28,7 +28,7 @@ const handles: ServeHandle[] = [];
 const replays: ReplayServer[] = [];
 
 beforeAll(async () => {
-  upstream = await startReplayServer();
+  upstream = await startReplayServer(undefined, { record: true });
 });
 afterAll(async () => {
   await Promise.all(handles.map((h) => h.close()));
@@ -44,7 +44,7 @@ async function serve(options: Partial<ServeOptions> & Pick<ServeOptions, 'provid
 
 /** A replay server of its own, for tests that watch its sockets. */
 async function ownReplay(reply?: Reply | ((r: ReceivedRequest) => Reply | undefined | Promise<Reply | undefined>)): Promise<ReplayServer> {
-  const server = await startReplayServer(reply);
+  const server = await startReplayServer(reply, { record: true });
   replays.push(server);
   return server;
 }
@@ -476,25 +476,81 @@ describe('the rxllm serve command', () => {
     });
   }
 
+  const jsonHeaders = { 'content-type': 'application/json' };
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`prints one start line, serves, and closes cleanly on ${signal} with a stream open`, async () => {
-      let streamEnded: Promise<unknown> = Promise.resolve();
+    it(`prints one start line, serves, and on ${signal} lets the open stream finish (grace), then exits 0`, async () => {
+      let streamed: Promise<string> = Promise.resolve('');
       const result = await runServe(['--port', '0'], async (baseURL, kill) => {
         const models = (await (await fetch(`${baseURL}/models`)).json()) as { data: { id: string }[] };
         expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-2024-08-06']);
         // a stream at the replay's realistic pace is still open when the signal comes
-        const response = await fetch(`${baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-2024-08-06', messages, stream: true }) });
+        const response = await fetch(`${baseURL}/chat/completions`, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ model: 'gpt-4o-2024-08-06', messages, stream: true }) });
         const reader = response.body!.getReader();
-        await reader.read();
-        streamEnded = (async () => {
-          for (;;) if ((await reader.read()).done) return;
-        })().catch((error: unknown) => error);
+        const first = new TextDecoder().decode((await reader.read()).value);
+        streamed = (async () => {
+          let text = first;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return text;
+            text += new TextDecoder().decode(value);
+          }
+        })();
         kill(signal);
       });
-      await streamEnded;
+      const text = await streamed;
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^rxllm serve: http:\/\/127\.0\.0\.1:\d+\/v1 → replay openai-text gpt-4o-2024-08-06\n$/);
-      expect(result.stderr).toBe('rxllm serve: stopped.\n');
+      // the stream finished whole within the grace period
+      expect(text).toContain('"finish_reason":"stop"');
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toBe('rxllm serve: stopped.');
+      // one JSON access-log line per request
+      const log = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(log.map((l) => [l.method, l.path, l.status])).toEqual([
+        ['GET', '/v1/models', 200],
+        ['POST', '/v1/chat/completions', 200],
+      ]);
     });
   }
+
+  it('past --grace, each open stream ends with a server_shutting_down error event and [DONE], its upstream request aborted; exit 0', async () => {
+    let streamed: Promise<string> = Promise.resolve('');
+    const started = performance.now();
+    const result = await runServe(['--port', '0', '--speed', '0', '--grace', '300ms', '--fault', 'stall=3'], async (baseURL, kill) => {
+      const response = await fetch(`${baseURL}/chat/completions`, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ model: 'gpt-4o-2024-08-06', messages, stream: true }) });
+      streamed = response.text();
+      await new Promise((r) => setTimeout(r, 100));
+      kill('SIGTERM');
+    });
+    const text = await streamed;
+    expect(result.code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const events = text.split('\n\n').filter((e) => e !== '');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(JSON.parse(events.at(-2)!.slice('data: '.length))).toEqual({
+      error: { message: expect.stringMatching(/shutting down/), type: 'server_error', code: 'server_shutting_down', param: null, status_code: 503 },
+    });
+    expect(result.stderr).toMatch(/rxllm serve: stopped; 1 answer still open after the grace period ended with server_shutting_down\.\n$/);
+  });
+
+  it('refuses to listen beyond loopback without a key, saying how to set one (exit 2)', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/RXLLM_API_KEY/);
+  });
+
+  it('--help fits a screen (at most 40 lines of at most 100 columns) and shows examples', async () => {
+    const { serveUsage } = await import('../src/cli/serve/serve-args.ts');
+    const lines = serveUsage.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(40);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(serveUsage).toMatch(/Examples:\n\s+rxllm serve\n/);
+  });
 });

@@ -9,7 +9,15 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import fc from 'fast-check';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/cli-error.ts';
+import { parseServeArgs } from '../../src/cli/serve/serve-args.ts';
+import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/serve/server.ts';
+import { RequestGuard } from '../../src/gateway/request-guard.ts';
+import { anthropicMessageFromEvents } from '../support/anthropic-nonstream.ts';
 import type { Fault, ReplayServer } from '../../src/replay/server.ts';
 import { startReplayServer } from '../../src/replay/server.ts';
 import { FAKE_KEY, faultCaseOf, providerNamed, providers, serve, streamReply } from '../support/conformance.ts';
@@ -112,7 +120,7 @@ describe('the rxllm CLI', () => {
     { concurrent: true },
     async ({ name, args, env, fault }) => {
       const entry = providerNamed(name);
-      const server = await startReplayServer(streamReply(faultCaseOf(entry), { fault }), { http2: entry.http2 });
+      const server = await startReplayServer(streamReply(faultCaseOf(entry), { fault }), { http2: entry.http2, record: true });
       servers.push(server);
       const result = await cli([...args, 'hi'], env(server.url));
       expect(result.code).toBe(1);
@@ -124,3 +132,230 @@ describe('the rxllm CLI', () => {
     },
   );
 });
+
+/*
+ * rxllm serve as an attacker (or a buggy client) meets it: nothing a client sends can crash it,
+ * reach a header unencoded, or spend the operator's key from another site or host.
+ */
+describe('rxllm serve: a client can never take the server down or use the operator\'s key from elsewhere', () => {
+  const replayDir = fileURLToPath(new URL('../../replay', import.meta.url));
+  const handles: ServeHandle[] = [];
+  let upstream: ReplayServer;
+  const text = loadCase('anthropic/text');
+  beforeAll(async () => {
+    upstream = await startReplayServer(undefined, { record: true });
+  });
+  afterAll(async () => {
+    await Promise.all(handles.map((h) => h.close()));
+    await upstream.close();
+  });
+  const start = async (options: Partial<ServeOptions> = {}) => {
+    const handle = await startServe({ provider: 'anthropic', model: 'claude-x', port: 0, env: {}, upstreamURL: upstream.url, replayDir, ...options });
+    handles.push(handle);
+    return handle;
+  };
+  const post = (handle: ServeHandle, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${handle.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  /** An OpenAI-shaped error body. */
+  const errorShape = { error: { message: expect.any(String), type: expect.any(String), param: expect.toBeOneOf([null, expect.any(String)]), code: expect.toBeOneOf([null, expect.any(String)]) } };
+
+  it('fuzzed body keys and values (non-ASCII, CR/LF, NUL, huge): every answer a complete one or an OpenAI-shaped error; headers stay printable ASCII; the process lives', async () => {
+    const handle = await start();
+    upstream.reply((request) => (request.body?.stream === true ? { format: 'anthropic', events: text.events } : { kind: 'json', body: anthropicMessageFromEvents(text.events) }));
+    const key = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constantFrom('名', 'a\r\nset-cookie: x=1', 'x\u0000y', 'é'.repeat(600), '%0d%0a', 'seed'));
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ unit: 'binary', maxLength: 40 }));
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(key, value, { maxKeys: 4 }), fc.boolean(), async (extras, stream) => {
+        const body = JSON.stringify({ ...extras, model: 'claude-x', messages: [{ role: 'user', content: 'Hello' }], stream });
+        const response = await post(handle, body);
+        for (const [name, v] of response.headers) expect(/^[\x20-\x7e]*$/.test(v), `${name}: ${v}`).toBe(true);
+        const got = await response.text();
+        if (response.status === 200 && stream) expect(got.endsWith('data: [DONE]\n\n')).toBe(true);
+        else if (response.status === 200) expect(JSON.parse(got)).toMatchObject({ object: 'chat.completion' });
+        else expect(JSON.parse(got)).toEqual(errorShape);
+      }),
+      { numRuns: 40 },
+    );
+    // the key that crashed it: a non-ASCII and a CR/LF body key, streaming and not
+    for (const stream of [false, true]) {
+      const response = await post(handle, JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: 'Hello' }], stream, 名: 1, 'a\r\nb': 2 }));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-rxllm-ignored-params')).toBe('a%0D%0Ab, %E5%90%8D');
+      await response.text();
+    }
+    expect((await fetch(`${handle.baseURL}/models`)).status).toBe(200);
+  });
+
+  it('fuzzed request header values and paths never crash it', async () => {
+    const handle = await start();
+    upstream.reply({ format: 'anthropic', events: text.events });
+    const { port } = new URL(handle.baseURL);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ maxLength: 30 }), async (headerText, path) => {
+        const status = await rawRequest(Number(port), `POST /v1/chat/completions${encodeURI(path).replace(/[#?]/g, '')} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Junk: ${headerText.replace(/[\r\n]/g, ' ')}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+        expect(status === 0 || (status >= 200 && status < 600)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+    expect((await fetch(`${handle.baseURL}/models`)).status).toBe(200);
+  });
+
+  it('a body that is not application/json gets 415 and never reaches the provider (a web page can POST text/plain without a preflight)', async () => {
+    const handle = await start();
+    const before = upstream.received();
+    const body = JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: 'Hello' }] });
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1']) {
+      const response = await post(handle, body, { 'content-type': type });
+      expect([response.status, await response.json()]).toEqual([415, { error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'unsupported_media_type' } }]);
+    }
+    const none = await fetch(`${handle.baseURL}/chat/completions`, { method: 'POST', body: new Blob([body]) });
+    expect(none.status).toBe(415);
+    expect(upstream.received()).toBe(before);
+  });
+
+  it('a foreign Host (DNS rebinding) gets 403; loopback names, the listening address and --allowed-hosts pass', async () => {
+    const handle = await start({ allowedHosts: ['gateway.internal'] });
+    upstream.reply({ format: 'anthropic', events: text.events });
+    const { port } = new URL(handle.baseURL);
+    const before = upstream.received();
+    const ask = (host: string) => rawRequest(Number(port), `GET /v1/models HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '192.168.1.7', '']) expect(await ask(host), host).toBe(403);
+    for (const host of ['localhost', `localhost:${port}`, `127.0.0.1:${port}`, 'app.localhost', 'gateway.internal', `gateway.internal:${port}`]) expect(await ask(host), host).toBe(200);
+    const chat = await rawRequest(Number(port), `POST /v1/chat/completions HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    expect(chat).toBe(403);
+    expect(upstream.received()).toBe(before);
+  });
+
+  it('a foreign Origin gets 403 without --cors (even as application/json); the allowed origin gets through with CORS headers', async () => {
+    const closed = await start();
+    const before = upstream.received();
+    const body = JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: 'Hello' }] });
+    const foreign = await post(closed, body, { origin: 'http://evil.example' });
+    expect([foreign.status, ((await foreign.json()) as { error: { code: string } }).error.code]).toEqual([403, 'origin_not_allowed']);
+    expect(upstream.received()).toBe(before);
+    const open = await start({ cors: 'http://localhost:4200' });
+    upstream.reply((request) => (request.body?.stream === true ? { format: 'anthropic', events: text.events } : { kind: 'json', body: anthropicMessageFromEvents(text.events) }));
+    expect((await post(open, body, { origin: 'http://evil.example' })).status).toBe(403);
+    const allowed = await post(open, body, { origin: 'http://localhost:4200' });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:4200');
+    await allowed.text();
+  });
+
+  it('a CORS preflight reflects the requested headers (the SDKs\' x-stainless-*) within limits, and refuses a foreign origin', async () => {
+    const handle = await start({ cors: 'http://localhost:4200' });
+    const requested = 'authorization, content-type, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout';
+    const preflight = (origin: string, headers: string) =>
+      fetch(`${handle.baseURL}/chat/completions`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': headers } });
+    const ok = await preflight('http://localhost:4200', requested);
+    expect(ok.status).toBe(204);
+    const allowed = ok.headers.get('access-control-allow-headers')!.split(', ');
+    for (const h of requested.split(', ')) expect(allowed).toContain(h);
+    const hostile = await preflight('http://localhost:4200', `x-a\u00e9, ${'x-h,'.repeat(500)}bad header, x-ok`);
+    expect(hostile.status).toBe(204);
+    const reflected = hostile.headers.get('access-control-allow-headers')!;
+    expect(reflected.length).toBeLessThan(4096);
+    expect(reflected).not.toMatch(/bad header|\u00e9/);
+    expect((await preflight('http://evil.example', requested)).status).toBe(403);
+  });
+
+  it('--api-key: Bearer auth compared in constant time; no or a wrong key is an OpenAI-shaped 401 (the SDK throws AuthenticationError) and never reaches the provider', async () => {
+    const handle = await start({ apiKey: 'serve-key-123' });
+    upstream.reply({ kind: 'json', body: anthropicMessageFromEvents(text.events) });
+    const before = upstream.received();
+    const messages = [{ role: 'user' as const, content: 'Hello' }];
+    for (const apiKey of ['wrong', 'serve-key-12', 'serve-key-1234']) {
+      const client = new OpenAI({ apiKey, baseURL: handle.baseURL, maxRetries: 0 });
+      await expect(client.chat.completions.create({ model: 'claude-x', messages })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+      await expect(client.models.list()).rejects.toMatchObject({ status: 401, code: 'invalid_api_key', type: 'invalid_request_error' });
+    }
+    const none = await fetch(`${handle.baseURL}/models`);
+    expect([none.status, none.headers.get('www-authenticate'), await none.json()]).toEqual([401, 'Bearer', { error: { message: expect.stringMatching(/didn't provide an API key/), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }]);
+    expect(upstream.received()).toBe(before);
+    const client = new OpenAI({ apiKey: 'serve-key-123', baseURL: handle.baseURL, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'claude-x', messages });
+    expect(completion.choices[0]!.message.content).toBe(text.expect.text);
+    // keys of any length compare (digests of equal length): no throw, no early exit on length
+    const guard = new RequestGuard({ apiKey: 'k' });
+    for (const given of ['', 'k'.repeat(10_000), '名', 'K']) {
+      expect(guard.check({ method: 'GET', header: (n) => ({ host: 'localhost', authorization: `Bearer ${given}` })[n] })?.status).toBe(401);
+    }
+  });
+
+  it('listening beyond loopback without a key is refused at startup, saying how to set one; --unsafe-no-api-key opts out', () => {
+    expect(() => parseServeArgs(['--host', '0.0.0.0'], {})).toThrow(/--api-key KEY or RXLLM_API_KEY=KEY.*--unsafe-no-api-key/);
+    expect(() => parseServeArgs(['--host', '192.168.1.7', '--port', '0'], {})).toThrow(CliError);
+    expect(parseServeArgs(['--host', '0.0.0.0', '--api-key', 'k'], {})).toMatchObject({ options: { host: '0.0.0.0', apiKey: 'k' } });
+    expect(parseServeArgs(['--host', '0.0.0.0'], { RXLLM_API_KEY: 'k2' })).toMatchObject({ options: { apiKey: 'k2' } });
+    expect(parseServeArgs(['--host', '0.0.0.0', '--unsafe-no-api-key'], {})).toMatchObject({ options: { host: '0.0.0.0', apiKey: undefined } });
+    expect(parseServeArgs(['--host', '127.0.0.2'], {})).toMatchObject({ options: { apiKey: undefined } });
+  });
+
+  it('bad flags fail at startup with a message: --idle-timeout 0, --max-body 0.5, negative or non-numeric values', () => {
+    const bad: [string[], RegExp][] = [
+      [['--idle-timeout', '0'], /--idle-timeout takes a duration above 0/],
+      [['--idle-timeout', '0ms'], /--idle-timeout/],
+      [['--idle-timeout', '-5s'], /--idle-timeout/],
+      [['--idle-timeout', 'soon'], /--idle-timeout/],
+      [['--idle-timeout', '30d'], /--idle-timeout/],
+      [['--idle-timeout', '999999999999'], /at most 24 days/],
+      [['--max-body', '0.5'], /--max-body takes a size/],
+      [['--max-body', '0'], /--max-body/],
+      [['--max-body', '-1'], /--max-body/],
+      [['--max-body', 'big'], /--max-body/],
+      [['--max-body', '2gb'], /--max-body/],
+      [['--port', '-1'], /--port/],
+      [['--port', 'http'], /--port/],
+      [['--grace', '-1'], /--grace/],
+      [['--speed', '-2'], /--speed/],
+      [['--cors', 'http://x.example/'], /--cors takes origins/],
+      [['--fault', 'drop=-1'], /--fault/],
+      [['--fault', 'status=200'], /status takes an HTTP error status/],
+      [['--fault', 'drop=1,stall=2'], /one fault at a time/],
+    ];
+    for (const [args, message] of bad) expect(() => parseServeArgs(args, {}), args.join(' ')).toThrow(message);
+    expect(parseServeArgs(['--grace', '0', '--max-body', '1.5kb', '--idle-timeout', '500ms'], {})).toMatchObject({ options: { graceMs: 0, maxBodyBytes: 1536, idleTimeoutMs: 500 } });
+  });
+
+  it('a body nested deeper than the limit gets 400 too_deep, not a 502 (and nothing goes upstream)', async () => {
+    const handle = await start();
+    const before = upstream.received();
+    const deep = `{"model":"claude-x","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const response = await post(handle, deep);
+    expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([400, 'too_deep']);
+    expect(upstream.received()).toBe(before);
+  });
+
+  it('the replay server keeps nothing per request by default (rxllm serve --provider replay runs for days)', async () => {
+    const server = await startReplayServer({ kind: 'json', body: { ok: true } });
+    try {
+      const big = 'x'.repeat(500 * 1024);
+      for (let i = 0; i < 20; i++) await (await fetch(`${server.url}/v1/x`, { method: 'POST', body: JSON.stringify({ big }) })).json();
+      expect(server.received()).toBe(20);
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
+    const recording = await startReplayServer({ kind: 'json', body: { ok: true } }, { record: true });
+    try {
+      await (await fetch(`${recording.url}/v1/x`, { method: 'POST', body: '{"a":1}' })).json();
+      expect(recording.requests.map((r) => r.body)).toEqual([{ a: 1 }]);
+    } finally {
+      await recording.close();
+    }
+  });
+});
+
+/** Sends raw HTTP/1.1 bytes and resolves with the answer's status (0 when the server closed without one). */
+function rawRequest(port: number, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (s: string) => (got += s));
+    socket.on('error', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0)));
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0)));
+    socket.setTimeout(5_000, () => reject(new Error('raw request timed out')));
+    socket.end(Buffer.from(text, 'latin1'));
+  });
+}
