@@ -167,7 +167,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       return refuseUnread(req, res, new InvalidRequestError('The server is shutting down; send the request again.', { status: 503, code: 'server_shutting_down' }), headers);
     }
     if (path === '/health' && method === 'GET') {
-      sendJSON(res, 200, { status: 'ok', provider: label, upstream: upstream.adapter.name, model: served, active_streams: active.size }, { ...headers, 'cache-control': 'no-store' });
+      sendJSON(res, 200, { status: 'ok', provider: label, upstream: upstream.adapter.name, model: served, open_requests: active.size - 1 }, { ...headers, 'cache-control': 'no-store' });
     } else if (path === '/metrics' && method === 'GET') {
       metrics.scrape().then(
         ({ text, contentType }) => {
