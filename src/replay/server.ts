@@ -66,6 +66,8 @@ export interface ReplayServer {
   readonly requests: ReceivedRequest[];
   /** How many requests were received (recorded or not). */
   received(): number;
+  /** Stream replies by outcome: `ended` sent whole (or up to their fault), `aborted` closed by the client first. */
+  streams(): { readonly ended: number; readonly aborted: number };
   /** Sets how the following requests are answered. */
   reply(handler: ReplyHandler | Reply): void;
   /** Connections open now. */
@@ -101,6 +103,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
   const sockets = new Set<Socket>();
   const requests: ReceivedRequest[] = [];
   let received = 0;
+  const outcomes = { ended: 0, aborted: 0 };
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -156,7 +159,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
       res.end(JSON.stringify(reply.body));
       return;
     }
-    await stream(reply, response);
+    outcomes[await stream(reply, response)]++;
   }
 
   const url = await new Promise<string>((resolve) => {
@@ -183,6 +186,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
     url,
     requests,
     received: () => received,
+    streams: () => ({ ...outcomes }),
     reply(next) {
       handler = toHandler(next);
     },
@@ -240,8 +244,8 @@ async function destroyConnection(res: Response): Promise<void> {
   stream.session?.destroy();
 }
 
-/** Writes a stream reply, applying its fault, chunking and pace. */
-async function stream(reply: Extract<Reply, { format: WireFormat }>, response: Response): Promise<void> {
+/** Writes a stream reply, applying its fault, chunking and pace; says whether it ended or the client closed it first. */
+async function stream(reply: Extract<Reply, { format: WireFormat }>, response: Response): Promise<'ended' | 'aborted'> {
   const res: ResponseWriter = response;
   const { format, fault } = reply;
   const codec = codecOf(format);
@@ -249,7 +253,7 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, response: R
     const shaped = codec.httpError(fault.status);
     res.writeHead(fault.status, { ...shaped.headers, ...fault.headers });
     res.end(JSON.stringify(fault.body ?? shaped.body));
-    return;
+    return 'ended';
   }
   await codec.ready?.();
   const parts: Uint8Array[] = reply.parts ? [...reply.parts] : (reply.events ?? []).map((e) => codec.encodeEvent(e));
@@ -273,20 +277,22 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, response: R
   let open = true;
   void closed.then(() => (open = false));
   for (const chunk of writes) {
-    if (!open) return;
+    if (!open) return 'aborted';
     if (reply.delayMs) await Promise.race([sleep(reply.delayMs), closed]);
-    if (!open) return;
+    if (!open) return 'aborted';
     if (!res.write(chunk)) await Promise.race([new Promise<void>((r) => res.once('drain', r)), closed]);
   }
   if (tail === 'drop') {
     await destroyConnection(response);
-    return;
+    return 'ended';
   }
   if (tail === 'stall') {
     await closed;
-    return;
+    return 'aborted';
   }
+  if (!open) return 'aborted';
   res.end();
+  return 'ended';
 }
 
 /** Cuts the parts into writes: per event, at random byte boundaries (seeded), or one write. */

@@ -9,10 +9,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import fc from 'fast-check';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.ts';
 import { LiveRenderer } from '../../src/cli/render.ts';
 import { styleFor } from '../../src/cli/style.ts';
@@ -20,6 +21,8 @@ import { terminalText } from '../../src/cli/terminal-text.ts';
 import { parseServeArgs } from '../../src/cli/serve/serve-args.ts';
 import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/serve/server.ts';
 import { RequestGuard } from '../../src/gateway/request-guard.ts';
+import { nodeChatCompletionsHandler } from '../../src/gateway/node-handler.ts';
+import { openaiAdapter } from '../../src/providers/openai/adapter.ts';
 import { anthropicMessageFromEvents } from '../support/anthropic-nonstream.ts';
 import type { Fault, ReplayServer } from '../../src/replay/server.ts';
 import { startReplayServer } from '../../src/replay/server.ts';
@@ -177,7 +180,7 @@ describe('rxllm serve: a client can never take the server down or use the operat
         else if (response.status === 200) expect(JSON.parse(got)).toMatchObject({ object: 'chat.completion' });
         else expect(JSON.parse(got)).toEqual(errorShape);
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
     // the key that crashed it: a non-ASCII and a CR/LF body key, streaming and not
     for (const stream of [false, true]) {
@@ -447,6 +450,46 @@ describe('the terminal is not the model\'s to control: rxllm chat shows wire tex
       expect(FORBIDDEN.test(bad.stderr.replace(/\n/g, ''))).toBe(false);
     } finally {
       await Promise.all([streaming.close(), failing.close()]);
+    }
+  });
+});
+
+describe('rxllm/gateway: the guard and the shutdown signal as library options of nodeChatCompletionsHandler', () => {
+  it('guard refuses before reading the body; signal ends an open stream with server_shutting_down and [DONE], aborting the upstream', async () => {
+    const upstream = await startReplayServer({ format: 'openai-chat', events: loadCase('openai-chat/text').events, fault: { kind: 'stall', afterEvents: 3 } });
+    const { default: OpenAISdk } = await import('openai');
+    const shutdown = new AbortController();
+    const chat = nodeChatCompletionsHandler({
+      adapter: openaiAdapter,
+      client: new OpenAISdk({ apiKey: 'sk-x', baseURL: `${upstream.url}/v1`, maxRetries: 0 }),
+      model: 'gpt-4o',
+      guard: new RequestGuard({ apiKey: 'lib-key', cors: ['http://app.example'] }),
+      signal: shutdown.signal,
+    });
+    const server = createServer(chat);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
+    try {
+      const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(401);
+      expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: 'Bearer lib-key' }, body })).status).toBe(415);
+      expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer lib-key', origin: 'http://evil.example' }, body })).status).toBe(403);
+      expect(upstream.received()).toBe(0);
+      const open = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer lib-key', origin: 'http://app.example' }, body });
+      expect([open.status, open.headers.get('access-control-allow-origin')]).toEqual([200, 'http://app.example']);
+      const text = open.text();
+      await upstream.waitForRequests(1);
+      await new Promise((r) => setTimeout(r, 50));
+      shutdown.abort();
+      const events = (await text).split('\n\n').filter((e) => e !== '');
+      expect(events.at(-1)).toBe('data: [DONE]');
+      expect(events.at(-2)).toContain('"code":"server_shutting_down"');
+      await upstream.waitForSocketsClosed(1_000);
+      await vi.waitFor(() => expect(upstream.streams()).toEqual({ ended: 0, aborted: 1 }), { timeout: 1_000 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await upstream.close();
     }
   });
 });

@@ -89,7 +89,7 @@ export class ServeMetrics {
     this.upstreamErrors = new prom.Counter({ name: 'rxllm_upstream_errors_total', help: 'Failed answers, by error type.', labelNames: ['type'], registers });
     this.disconnects = new prom.Counter({ name: 'rxllm_client_disconnects_total', help: 'Clients that left before their answer ended.', registers });
     this.bytesOut = new prom.Counter({ name: 'rxllm_response_bytes_total', help: 'Bytes written to clients (headers and bodies).', registers });
-    prom.collectDefaultMetrics({ register: this.registry, prefix: 'rxllm_process_' });
+    prom.collectDefaultMetrics({ register: this.registry, prefix: 'rxllm_' });
   }
 
   /** Loads prom-client (only `rxllm serve` needs it) and makes the metrics. */
