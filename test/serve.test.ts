@@ -556,6 +556,15 @@ describe('rxllm serve --replay: faults on demand', () => {
     await expect(client.chat.completions.create({ model, messages }, { headers: { 'x-rxllm-fault': 'explode=1' } })).rejects.toMatchObject({ status: 400, param: 'x-rxllm-fault' });
   });
 
+  it('x-rxllm-fault reaches every provider\'s replay (fetch-based SDKs and the Bedrock SDK\'s node:http)', async () => {
+    for (const replay of ['anthropic-thinking', 'gemini-thought', 'bedrock-reasoning']) {
+      const { client, handle } = await serve({ provider: 'replay', replay, speed: 0 });
+      await expect(client.chat.completions.create({ model: handle.model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'status=429' } }), replay).rejects.toMatchObject({ status: 429 });
+      const dropped = await collect(await client.chat.completions.create({ model: handle.model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'drop=2' } }));
+      expect(dropped.error, replay).toBeInstanceOf(OpenAI.APIError);
+    }
+  });
+
   it('first=MS and delay=MS pace the answer', async () => {
     const { client } = await serve({ provider: 'replay', replay: 'openai-text', speed: 0 });
     const started = performance.now();

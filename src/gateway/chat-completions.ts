@@ -76,7 +76,8 @@ export interface ChatCompletionsConfig<Client = unknown> {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * The front door ({@link RequestGuard}): `Host`, `Origin`, bearer key and content-type checks,
-   * CORS headers and preflights. node:http handler only. Absent: every request is served.
+   * CORS headers (preflights: `guard.preflight`, answered by the server's router). Absent: every
+   * request is served.
    */
   readonly guard?: RequestGuard;
   /**

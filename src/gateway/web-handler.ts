@@ -10,6 +10,7 @@ import { toChatCompletion } from './chat-completion.ts';
 import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES } from './chat-completions.ts';
 import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONRequest } from './read-body.ts';
+import { webGuardedRequest } from './request-guard.ts';
 
 /**
  * An OpenAI-compatible `POST /v1/chat/completions` handler on the Web `Request`/`Response` API,
@@ -29,10 +30,21 @@ import { readJSONRequest } from './read-body.ts';
 export function chatCompletionsHandler(config: ChatCompletionsConfig): (request: Request) => Promise<Response> {
   const gateway = new ChatCompletions(config);
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const headers = config.headers ?? {};
-  const json = (status: number, body: unknown, extra: Readonly<Record<string, string>> = {}) =>
-    new Response(JSON.stringify(body), { status, headers: { ...headers, ...extra, 'content-type': 'application/json' } });
+  const baseHeaders = config.headers ?? {};
+  const { guard } = config;
   return async (request) => {
+    let headers = baseHeaders;
+    const json = (status: number, body: unknown, extra: Readonly<Record<string, string>> = {}) =>
+      new Response(JSON.stringify(body), { status, headers: { ...headers, ...extra, 'content-type': 'application/json' } });
+    if (guard !== undefined) {
+      const view = webGuardedRequest(request);
+      headers = { ...baseHeaders, ...guard.corsHeaders(view) };
+      const refused = guard.check(view) ?? guard.checkBody(view);
+      if (refused !== undefined) {
+        await request.body?.cancel().catch(() => {});
+        return json(refused.status, refused.toBody(), refused.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+      }
+    }
     let prepared;
     try {
       prepared = gateway.prepare(await readJSONRequest(request, maxBodyBytes));

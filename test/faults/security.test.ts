@@ -22,6 +22,8 @@ import { parseServeArgs } from '../../src/cli/serve/serve-args.ts';
 import { startServe, type ServeHandle, type ServeOptions } from '../../src/cli/serve/server.ts';
 import { RequestGuard } from '../../src/gateway/request-guard.ts';
 import { nodeChatCompletionsHandler } from '../../src/gateway/node-handler.ts';
+import { chatCompletionsHandler } from '../../src/gateway/web-handler.ts';
+import { EMPTY } from 'rxjs';
 import { openaiAdapter } from '../../src/providers/openai/adapter.ts';
 import { anthropicMessageFromEvents } from '../support/anthropic-nonstream.ts';
 import type { Fault, ReplayServer } from '../../src/replay/server.ts';
@@ -491,5 +493,28 @@ describe('rxllm/gateway: the guard and the shutdown signal as library options of
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await upstream.close();
     }
+  });
+});
+
+describe('rxllm/gateway: the guard on the Web handler', () => {
+  it('refuses a foreign Host, a foreign Origin, a missing key and a text/plain body before any upstream call', async () => {
+    let calls = 0;
+    const chat = chatCompletionsHandler({
+      adapter: { ...openaiAdapter, source: () => (calls++, EMPTY) } as typeof openaiAdapter,
+      client: {} as never,
+      model: 'gpt-4o',
+      guard: new RequestGuard({ apiKey: 'web-key', cors: ['https://app.example'] }),
+    });
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
+    const ask = (url: string, headers: Record<string, string>) => chat(new Request(url, { method: 'POST', headers, body }));
+    const json = { 'content-type': 'application/json', authorization: 'Bearer web-key' };
+    expect((await ask('http://evil.example/v1/chat/completions', json)).status).toBe(403);
+    expect((await ask('http://localhost/v1/chat/completions', { ...json, origin: 'https://other.example' })).status).toBe(403);
+    expect((await ask('http://localhost/v1/chat/completions', { 'content-type': 'application/json' })).status).toBe(401);
+    expect((await ask('http://localhost/v1/chat/completions', { ...json, 'content-type': 'text/plain' })).status).toBe(415);
+    expect(calls).toBe(0);
+    const ok = await ask('http://localhost/v1/chat/completions', { ...json, origin: 'https://app.example' });
+    expect([ok.status, ok.headers.get('access-control-allow-origin')]).toEqual([200, 'https://app.example']);
+    expect(calls).toBe(1);
   });
 });

@@ -199,7 +199,8 @@ Options:
                           x-rxllm-fault: drop=5
       --host <address>    listen address (default 127.0.0.1); any other needs --api-key
       --port <n>          port (default 8080; 0: any free port)
-      --api-key <key>     clients must send Authorization: Bearer <key> (or RXLLM_API_KEY)
+      --api-key <key>     clients must send Authorization: Bearer <key> (better: RXLLM_API_KEY,
+                          which ps does not show)
       --allowed-hosts <h> Host names accepted besides loopback and the listen address (a,b)
       --cors <origin>     allow browser calls from <origin> (comma-separated, or *)
       --idle-timeout <t>  fail a stream after <t> without content (30s, 500ms, 2m)

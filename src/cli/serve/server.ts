@@ -227,14 +227,29 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   server.headersTimeout = 30_000;
   server.requestTimeout = 5 * 60_000;
 
-  // the per-request fault header travels to the embedded replay with the provider SDK's fetch
+  // the per-request fault header travels to the embedded replay with the provider SDK's request:
+  // with fetch (undici) …
   const onUndiciRequest = (message: unknown) => {
     const fault = currentRequest.getStore()?.fault;
     const request = (message as { request?: { origin?: unknown; addHeader?: (name: string, value: string) => unknown } }).request;
     if (fault === undefined || replay === undefined || request?.addHeader === undefined || String(request.origin) !== replay.url) return;
     request.addHeader(FAULT_HEADER, fault);
   };
-  if (replay !== undefined) subscribeChannel('undici:request:create', onUndiciRequest);
+  // … and with node:http (the Bedrock SDK's handler), before the request's headers are sent
+  const onHttpRequest = (message: unknown) => {
+    const fault = currentRequest.getStore()?.fault;
+    const request = (message as { request?: { getHeader?: (name: string) => unknown; setHeader?: (name: string, value: string) => unknown; headersSent?: boolean } }).request;
+    if (fault === undefined || replay === undefined || request?.setHeader === undefined || request.headersSent === true) return;
+    if (`http://${String(request.getHeader?.('host'))}` === replay.url) request.setHeader(FAULT_HEADER, fault);
+  };
+  const unsubscribeFaults = () => {
+    unsubscribeChannel('undici:request:create', onUndiciRequest);
+    unsubscribeChannel('http.client.request.created', onHttpRequest);
+  };
+  if (replay !== undefined) {
+    subscribeChannel('undici:request:create', onUndiciRequest);
+    subscribeChannel('http.client.request.created', onHttpRequest);
+  }
 
   let idle: (() => void) | undefined;
   try {
@@ -246,7 +261,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       });
     });
   } catch (error) {
-    if (replay !== undefined) unsubscribeChannel('undici:request:create', onUndiciRequest);
+    if (replay !== undefined) unsubscribeFaults();
     await replay?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${options.port ?? 8080} on ${host} is in use; choose another with --port.`);
@@ -264,7 +279,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       // open streams end now: their 'close' unsubscribes, which aborts the provider requests
       server.closeAllConnections();
     }).then(async () => {
-      if (replay !== undefined) unsubscribeChannel('undici:request:create', onUndiciRequest);
+      if (replay !== undefined) unsubscribeFaults();
       await replay?.close();
     });
     return closing;
