@@ -515,10 +515,10 @@ describe('rxllm serve as a service: /health, /metrics, the access log', () => {
     await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages: secret });
     await fetch(`${handle.baseURL}/models`); // 401
     await new Promise((r) => setTimeout(r, 50));
-    expect(lines.map((l) => [l.method, l.path, l.status, l.stream, l.finish_reason])).toEqual([
-      ['POST', '/v1/chat/completions', 200, true, 'stop'],
-      ['POST', '/v1/chat/completions', 200, false, 'stop'],
-      ['GET', '/v1/models', 401, null, null],
+    expect(lines.map((l) => [l.method, l.path, l.status, l.stream, l.finish_reason, l.error_type])).toEqual([
+      ['POST', '/v1/chat/completions', 200, true, 'stop', null],
+      ['POST', '/v1/chat/completions', 200, false, 'stop', null],
+      ['GET', '/v1/models', 401, null, null, 'http_401'],
     ]);
     expect(lines[0]).toMatchObject({ provider: 'replay openai-text', model: 'gpt-4o-2024-08-06', ttfd_ms: expect.any(Number), duration_ms: expect.any(Number), error_type: null, client_disconnected: false });
     expect(lines[0]!.deltas as number).toBeGreaterThan(10);

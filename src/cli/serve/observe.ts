@@ -182,7 +182,8 @@ export function observeRequest(
       duration_ms: Math.round(performance.now() - record.start),
       deltas: record.deltas,
       finish_reason: record.finishReason ?? null,
-      error_type: record.errorType ?? null,
+      // an upstream failure's error class, else an answer refused by serve: its HTTP status
+      error_type: record.errorType ?? (status >= 400 ? `http_${status}` : null),
       error: record.errorMessage ?? null,
       bytes_out: bytes,
       client_disconnected: disconnected,
