@@ -23,7 +23,7 @@ const params: AnthropicMessageParams = {
 let server: ReplayServer;
 let client: Anthropic;
 beforeAll(async () => {
-  server = await startReplayServer();
+  server = await startReplayServer(undefined, { record: true });
   client = new Anthropic({ apiKey: 'test', baseURL: server.url, maxRetries: 0 });
 });
 afterAll(() => server.close());
@@ -97,7 +97,7 @@ describe('fromAnthropic under faults', () => {
   const text = loadCase('anthropic/text');
 
   it('stall: unsubscribing closes the socket within 100 ms', async () => {
-    const own = await startReplayServer(streamReply(text, { fault: { kind: 'stall', afterEvents: 5 } }));
+    const own = await startReplayServer(streamReply(text, { fault: { kind: 'stall', afterEvents: 5 } }), { record: true });
     try {
       const ownClient = new Anthropic({ apiKey: 'test', baseURL: own.url, maxRetries: 0 });
       const seen: Delta[] = [];
@@ -123,7 +123,7 @@ describe('fromAnthropic under faults', () => {
   });
 
   it('take(2) unsubscribing from inside a delta also closes the socket within 100 ms', async () => {
-    const own = await startReplayServer(streamReply(text, { fault: { kind: 'stall', afterEvents: 1 } }));
+    const own = await startReplayServer(streamReply(text, { fault: { kind: 'stall', afterEvents: 1 } }), { record: true });
     try {
       const deltas = await lastValueFrom(fromAnthropic(new Anthropic({ apiKey: 'test', baseURL: own.url, maxRetries: 0 }), params).pipe(take(2), toArray()));
       expect(deltas).toHaveLength(2);
@@ -187,7 +187,7 @@ describe('fromAnthropic under faults', () => {
   });
 
   it('connection refused: retryable ProviderError without status', async () => {
-    const gone = await startReplayServer();
+    const gone = await startReplayServer(undefined, { record: true });
     const url = gone.url;
     await gone.close();
     const { error } = await run(fromAnthropic(new Anthropic({ apiKey: 'test', baseURL: url, maxRetries: 0 }), params));
@@ -196,7 +196,7 @@ describe('fromAnthropic under faults', () => {
   });
 
   it('options.signal aborts the request and errors with its reason', async () => {
-    const own = await startReplayServer(streamReply(text, { fault: { kind: 'stall', afterEvents: 5 } }));
+    const own = await startReplayServer(streamReply(text, { fault: { kind: 'stall', afterEvents: 5 } }), { record: true });
     try {
       const controller = new AbortController();
       const reason = new Error('user cancelled');

@@ -78,7 +78,7 @@ async function subscribeUntil(source: Observable<Delta>, n: number): Promise<{ s
 
 /** A fresh server and client, for tests that count the server's open sockets. */
 async function fresh(transport: Transport, reply: Reply) {
-  const server = await startReplayServer(reply, { http2: transport === 'http2' });
+  const server = await startReplayServer(reply, { http2: transport === 'http2', record: true });
   const client = newClient(server.url, transport);
   return {
     server,
@@ -96,7 +96,7 @@ const clients = {} as Record<Transport, BedrockRuntimeClient>;
 
 beforeAll(async () => {
   for (const t of transports) {
-    servers[t] = await startReplayServer(undefined, { http2: t === 'http2' });
+    servers[t] = await startReplayServer(undefined, { http2: t === 'http2', record: true });
     clients[t] = newClient(servers[t].url, t);
   }
 });
@@ -318,7 +318,7 @@ describe('fromBedrock under faults', () => {
   }
 
   it('a refused connection is a retryable ProviderError', async () => {
-    const server = await startReplayServer(undefined, { http2: true });
+    const server = await startReplayServer(undefined, { http2: true, record: true });
     const url = server.url;
     await server.close();
     const client = newClient(url, 'http2');

@@ -296,7 +296,7 @@ const conversations: { name: string; thinking: string; tool: string; check(body:
 describe('a three-turn conversation continues on each provider (recorded answers, official SDKs, stream())', () => {
   let server: ReplayServer;
   beforeAll(async () => {
-    server = await startReplayServer();
+    server = await startReplayServer(undefined, { record: true });
   });
   afterAll(() => server.close());
 

@@ -59,7 +59,7 @@ describe.skipIf(!hasScript && process.env.CI !== 'true')('rxllm chat in a termin
   let server: ReplayServer;
   let term: Terminal;
   beforeAll(async () => {
-    server = await startReplayServer();
+    server = await startReplayServer(undefined, { record: true });
     server.reply(streamReply(text, { delayMs: 5 }));
     term = new Terminal(['chat', '-p', 'openai', '-m', 'gpt-test'], { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.url}/v1` });
     await term.waitFor('you ›');
@@ -125,7 +125,7 @@ describe.skipIf(!hasScript && process.env.CI !== 'true')('rxllm chat in a termin
 
 describe('rxllm chat without a terminal', () => {
   it('piped stdin is the prompt', async () => {
-    const server = await startReplayServer(streamReply(text));
+    const server = await startReplayServer(streamReply(text), { record: true });
     try {
       // async: the replay server runs in this process, so a blocking spawnSync would starve it
       const child = spawn(process.execPath, [MAIN, 'chat', '-p', 'openai'], { env: { ...process.env, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.url}/v1` } });

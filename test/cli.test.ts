@@ -228,7 +228,7 @@ describe.concurrent('rxllm chat with a real provider against a loopback server',
     await Promise.all(servers.map((s) => s.close()));
   });
   const serve = async (reply: Parameters<typeof startReplayServer>[0]) => {
-    const server = await startReplayServer(reply);
+    const server = await startReplayServer(reply, { record: true });
     servers.push(server);
     return server;
   };

@@ -227,10 +227,16 @@ describe('rxllm serve flags', () => {
         fallback: false,
         maxBodyBytes: 1048576,
         cors: undefined,
+        apiKey: undefined,
+        allowedHosts: [],
+        graceMs: 10_000,
+        fault: undefined,
+        logBodies: false,
       },
     });
     const command = parseServeArgs(['--port', '9000', '-m', 'claude-x', '--split-reasoning', '--idle-timeout', '30s', '--fallback', '--max-body', '2mb', '--host', '0.0.0.0'], {
       ANTHROPIC_API_KEY: 'k',
+      RXLLM_API_KEY: 'serve-key',
     });
     expect(command).toMatchObject({
       kind: 'serve',

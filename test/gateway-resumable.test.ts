@@ -27,7 +27,7 @@ const body = (stream = true) => JSON.stringify({ model: 'gpt-test', messages: [{
 
 let upstream: ReplayServer;
 beforeAll(async () => {
-  upstream = await startReplayServer();
+  upstream = await startReplayServer(undefined, { record: true });
 });
 afterAll(() => upstream.close());
 

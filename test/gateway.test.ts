@@ -23,7 +23,7 @@ import { loadCase, streamReply } from './support/fixtures.ts';
 
 let upstream: ReplayServer;
 beforeAll(async () => {
-  upstream = await startReplayServer();
+  upstream = await startReplayServer(undefined, { record: true });
 });
 afterAll(() => upstream.close());
 

@@ -23,7 +23,7 @@ const params: GenerateContentParameters = {
 let server: ReplayServer;
 let ai: GoogleGenAI;
 beforeAll(async () => {
-  server = await startReplayServer();
+  server = await startReplayServer(undefined, { record: true });
   ai = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: server.url } });
 });
 afterAll(() => server.close());
@@ -82,7 +82,7 @@ describe('fromGoogle under faults', () => {
   const counting = loadCase('gemini/text-usage-mid-stream');
 
   it('stall: unsubscribing closes the socket within 100 ms', async () => {
-    const own = await startReplayServer(streamReply(counting, { fault: { kind: 'stall', afterEvents: 1 } }));
+    const own = await startReplayServer(streamReply(counting, { fault: { kind: 'stall', afterEvents: 1 } }), { record: true });
     try {
       const ownAi = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: own.url } });
       const seen: Delta[] = [];
@@ -108,7 +108,7 @@ describe('fromGoogle under faults', () => {
   });
 
   it('take(2) unsubscribing from inside a delta also closes the socket within 100 ms', async () => {
-    const own = await startReplayServer(streamReply(counting, { fault: { kind: 'stall', afterEvents: 1 } }));
+    const own = await startReplayServer(streamReply(counting, { fault: { kind: 'stall', afterEvents: 1 } }), { record: true });
     try {
       const deltas = await lastValueFrom(fromGoogle(new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: own.url } }), params).pipe(take(2), toArray()));
       expect(deltas).toHaveLength(2);
@@ -172,7 +172,7 @@ describe('fromGoogle under faults', () => {
   }
 
   it('connection refused: retryable ProviderError without status', async () => {
-    const gone = await startReplayServer();
+    const gone = await startReplayServer(undefined, { record: true });
     const url = gone.url;
     await gone.close();
     const { error } = await run(fromGoogle(new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: url } }), params));
@@ -181,7 +181,7 @@ describe('fromGoogle under faults', () => {
   });
 
   it('options.signal aborts the request and errors with its reason', async () => {
-    const own = await startReplayServer(streamReply(counting, { fault: { kind: 'stall', afterEvents: 1 } }));
+    const own = await startReplayServer(streamReply(counting, { fault: { kind: 'stall', afterEvents: 1 } }), { record: true });
     try {
       const controller = new AbortController();
       const reason = new Error('user cancelled');
@@ -201,7 +201,7 @@ describe('fromGoogle under faults', () => {
 
 describe('fromGoogle cancellation through params.config.abortSignal', () => {
   it('acts like options.signal: aborts and errors with its reason', async () => {
-    const own = await startReplayServer(streamReply(loadCase('gemini/text-usage-mid-stream'), { fault: { kind: 'stall', afterEvents: 1 } }));
+    const own = await startReplayServer(streamReply(loadCase('gemini/text-usage-mid-stream'), { fault: { kind: 'stall', afterEvents: 1 } }), { record: true });
     try {
       const controller = new AbortController();
       const reason = new Error('config signal');

@@ -301,7 +301,7 @@ describe('bridges with fromOpenAI against the replay server', () => {
   let server: ReplayServer;
   let client: OpenAI;
   beforeAll(async () => {
-    server = await startReplayServer();
+    server = await startReplayServer(undefined, { record: true });
     client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.url}/v1`, maxRetries: 0 });
   });
   afterAll(() => server.close());

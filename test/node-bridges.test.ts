@@ -121,7 +121,7 @@ describe('sseHandler: a proxy in front of fromOpenAI, read by the openai SDK', (
   let proxy: { server: Server; url: string };
   let client: OpenAI;
   beforeAll(async () => {
-    upstream = await startReplayServer();
+    upstream = await startReplayServer(undefined, { record: true });
     const upstreamClient = new OpenAI({ apiKey: 'sk-upstream', baseURL: `${upstream.url}/v1`, maxRetries: 0 });
     proxy = await listen(
       sseHandler((body) => fromOpenAI(upstreamClient, { model: body.model, messages: body.messages, stream_options: body.stream_options })),

@@ -25,7 +25,7 @@ let server: ReplayServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  server = await startReplayServer();
+  server = await startReplayServer(undefined, { record: true });
   client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.url}/v1`, maxRetries: 0 });
 });
 afterAll(() => server.close());
@@ -155,7 +155,7 @@ const responsesText = loadCase('openai-responses/text');
 
 describe('faults', () => {
   it('stall: unsubscribing closes the socket within 100 ms (chat and responses)', async () => {
-    const own = await startReplayServer();
+    const own = await startReplayServer(undefined, { record: true });
     try {
       const ownClient = new OpenAI({ apiKey: 'sk-test', baseURL: `${own.url}/v1`, maxRetries: 0 });
       for (const [c, source] of [
@@ -247,7 +247,7 @@ describe('faults', () => {
   }
 
   it('no server → retryable ProviderError (APIConnectionError)', async () => {
-    const gone = await startReplayServer();
+    const gone = await startReplayServer(undefined, { record: true });
     await gone.close();
     const offline = new OpenAI({ apiKey: 'sk-test', baseURL: `${gone.url}/v1`, maxRetries: 0 });
     const { error } = await run(fromOpenAI(offline, chatParams));

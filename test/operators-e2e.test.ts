@@ -23,7 +23,7 @@ const stream: Reply = { format: 'openai-chat', parts: textCase.parts! };
 
 const servers: ReplayServer[] = [];
 async function server(): Promise<{ server: ReplayServer; client: OpenAI }> {
-  const s = await startReplayServer();
+  const s = await startReplayServer(undefined, { record: true });
   servers.push(s);
   return { server: s, client: new OpenAI({ apiKey: 'sk-test', baseURL: `${s.url}/v1`, maxRetries: 0 }) };
 }

@@ -31,7 +31,7 @@ describe('README pipeline on a recorded DeepSeek reasoning stream (openai SDK)',
   const fixture = loadCase('openai-compatible/deepseek-reasoning');
 
   it.each([1, 7, 42])('gives the recorded text and reasoning, once, with usage (seed %i)', async (seed) => {
-    const server = await startReplayServer({ format: fixture.format, parts: fixture.parts, chunking: 'random', seed });
+    const server = await startReplayServer({ format: fixture.format, parts: fixture.parts, chunking: 'random', seed }, { record: true });
     servers.push(server);
     const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.url}/v1`, maxRetries: 0 });
     const params = { model: fixture.model, messages: [{ role: 'user' as const, content: 'Hi' }] };
@@ -68,7 +68,7 @@ describe('splitReasoning + toolCalls on Bedrock text with <thinking> tags (Bedro
   const after = whole.slice(whole.indexOf('</thinking>') + '</thinking>'.length);
 
   it('moves the tagged thinking into reasoning, keeps the rest as text, and yields the completed call', async () => {
-    const server = await startReplayServer({ format: 'bedrock', parts: fixture.parts, chunking: 'random', seed: 3 }, { http2: true });
+    const server = await startReplayServer({ format: 'bedrock', parts: fixture.parts, chunking: 'random', seed: 3 }, { http2: true, record: true });
     servers.push(server);
     const client = new BedrockRuntimeClient({
       region: 'us-east-1',

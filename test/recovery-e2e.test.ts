@@ -30,7 +30,7 @@ const request: ChatRequest = { messages: [{ role: 'user', content: 'Hi, how are 
 const servers: ReplayServer[] = [];
 const httpServers: Server[] = [];
 async function replay(): Promise<ReplayServer> {
-  const s = await startReplayServer();
+  const s = await startReplayServer(undefined, { record: true });
   servers.push(s);
   return s;
 }

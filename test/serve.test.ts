@@ -28,7 +28,7 @@ const handles: ServeHandle[] = [];
 const replays: ReplayServer[] = [];
 
 beforeAll(async () => {
-  upstream = await startReplayServer();
+  upstream = await startReplayServer(undefined, { record: true });
 });
 afterAll(async () => {
   await Promise.all(handles.map((h) => h.close()));
@@ -44,7 +44,7 @@ async function serve(options: Partial<ServeOptions> & Pick<ServeOptions, 'provid
 
 /** A replay server of its own, for tests that watch its sockets. */
 async function ownReplay(reply?: Reply | ((r: ReceivedRequest) => Reply | undefined | Promise<Reply | undefined>)): Promise<ReplayServer> {
-  const server = await startReplayServer(reply);
+  const server = await startReplayServer(reply, { record: true });
   replays.push(server);
   return server;
 }
@@ -454,6 +454,131 @@ describe('rxllm serve --provider replay (offline)', () => {
   });
 });
 
+describe('rxllm serve as a service: /health, /metrics, the access log', () => {
+  it('GET /health says ready, the provider and the model', async () => {
+    const { handle } = await serve({ provider: 'replay', replay: 'anthropic-thinking', speed: 0, model: 'demo' });
+    const health = await fetch(handle.baseURL.replace(/\/v1$/, '/health'));
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok', provider: 'replay anthropic-thinking', upstream: 'anthropic', model: 'demo', open_requests: 0 }]);
+  });
+
+  it('GET /metrics (Prometheus text, prom-client) scraped while streams run, and after', async () => {
+    const { handle, client } = await serve({ provider: 'replay', replay: 'openai-text', speed: 2 });
+    const metricsURL = handle.baseURL.replace(/\/v1$/, '/metrics');
+    const scrape = async () => {
+      const response = await fetch(metricsURL);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      return response.text();
+    };
+    /** The sample of `name` whose labels are exactly `labels` plus the server's provider and model. */
+    const value = (text: string, name: string, labels: Record<string, string> = {}) => {
+      const want = { provider: 'replay openai-text', model: 'gpt-4o-2024-08-06', ...labels };
+      for (const line of text.split('\n')) {
+        const match = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
+        if (match === null || match[1] !== name) continue;
+        const got = Object.fromEntries([...match[2]!.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+        if (JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(want).sort())) return Number(match[3]);
+      }
+      return undefined;
+    };
+    const model = 'gpt-4o-2024-08-06';
+    const streams = await Promise.all([1, 2, 3].map(() => client.chat.completions.create({ model, messages, stream: true })));
+    const readers = streams.map((stream) => collect(stream));
+    // all three are open: the first chunk arrived for each, none finished
+    await new Promise((r) => setTimeout(r, 250));
+    const during = await scrape();
+    expect(value(during, 'rxllm_active_streams')).toBe(3);
+    const results = await Promise.all(readers);
+    for (const r of results) expect(r.error).toBeUndefined();
+    // a client that leaves mid-stream, and an upstream that fails (per-request fault header)
+    const leaving = await client.chat.completions.create({ model, messages, stream: true });
+    for await (const _ of leaving) break;
+    const failing = await collect(await client.chat.completions.create({ model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'error-event=3,first=0' } }));
+    expect(failing.error).toBeInstanceOf(OpenAI.APIError);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await scrape();
+    expect(value(after, 'rxllm_active_streams')).toBe(0);
+    expect(value(after, 'rxllm_requests_total', { status: '200', path: '/v1/chat/completions' })).toBe(5);
+    expect(value(after, 'rxllm_client_disconnects_total')).toBe(1);
+    expect(value(after, 'rxllm_upstream_errors_total', { type: 'ProviderError' })).toBe(1);
+    expect(value(after, 'rxllm_deltas_total', { type: 'text' })).toBeGreaterThan(3 * 10);
+    expect(value(after, 'rxllm_time_to_first_delta_seconds_count')).toBe(5);
+    expect(value(after, 'rxllm_request_duration_seconds_count', { stream: 'true' })).toBe(5);
+    expect(value(after, 'rxllm_response_bytes_total')).toBeGreaterThan(3 * 1000);
+  });
+
+  it('one JSON access-log line per request, never the key or the prompt; --log-bodies adds the request', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { handle } = await serve({ provider: 'replay', replay: 'openai-text', speed: 0, apiKey: 'serve-key-XYZ', accessLog: (l) => lines.push({ ...l }) });
+    const client = new OpenAI({ apiKey: 'serve-key-XYZ', baseURL: handle.baseURL, maxRetries: 0 });
+    const secret = [{ role: 'user' as const, content: 'my secret prompt 42' }];
+    await collect(await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages: secret, stream: true }));
+    await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages: secret });
+    await fetch(`${handle.baseURL}/models`); // 401
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines.map((l) => [l.method, l.path, l.status, l.stream, l.finish_reason, l.error_type])).toEqual([
+      ['POST', '/v1/chat/completions', 200, true, 'stop', null],
+      ['POST', '/v1/chat/completions', 200, false, 'stop', null],
+      ['GET', '/v1/models', 401, null, null, 'http_401'],
+    ]);
+    expect(lines[0]).toMatchObject({ provider: 'replay openai-text', model: 'gpt-4o-2024-08-06', ttfd_ms: expect.any(Number), duration_ms: expect.any(Number), error_type: null, client_disconnected: false });
+    expect(lines[0]!.deltas as number).toBeGreaterThan(10);
+    expect(lines[0]!.bytes_out as number).toBeGreaterThan(1000);
+    const all = JSON.stringify(lines);
+    expect(all).not.toContain('serve-key-XYZ');
+    expect(all).not.toContain('my secret prompt');
+
+    const withBodies: Record<string, unknown>[] = [];
+    const { client: c2 } = await serve({ provider: 'replay', replay: 'openai-text', speed: 0, logBodies: true, accessLog: (l) => withBodies.push({ ...l }) });
+    await c2.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages: secret });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.stringify(withBodies)).toContain('my secret prompt 42');
+  });
+});
+
+describe('rxllm serve --replay: faults on demand', () => {
+  const model = 'gpt-4o-2024-08-06';
+
+  it('--fault drop=5: every stream drops after 5 events; the SDK throws after the text so far', async () => {
+    const { client } = await serve({ provider: 'replay', replay: 'openai-text', speed: 0, fault: { fault: { kind: 'drop', afterEvents: 5 } } });
+    const got = await collect(await client.chat.completions.create({ model, messages, stream: true }));
+    expect(got.error).toBeInstanceOf(OpenAI.APIError);
+    expect(got.text.length).toBeGreaterThan(0);
+    expect(got.finish).toBeNull();
+  });
+
+  it('x-rxllm-fault per request: status=429 answers 429 (others unaffected); a bad spec is a 400 naming the header', async () => {
+    const { client } = await serve({ provider: 'replay', replay: 'openai-text', speed: 0 });
+    await expect(client.chat.completions.create({ model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'status=429' } })).rejects.toMatchObject({ status: 429 });
+    const ok = await collect(await client.chat.completions.create({ model, messages, stream: true }));
+    expect(ok.error).toBeUndefined();
+    const stalled = await collect(await client.chat.completions.create({ model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'malformed=2' } }));
+    expect(stalled.error).toBeInstanceOf(OpenAI.APIError);
+    await expect(client.chat.completions.create({ model, messages }, { headers: { 'x-rxllm-fault': 'explode=1' } })).rejects.toMatchObject({ status: 400, param: 'x-rxllm-fault' });
+  });
+
+  it('x-rxllm-fault reaches every provider\'s replay (fetch-based SDKs and the Bedrock SDK\'s node:http)', async () => {
+    for (const replay of ['anthropic-thinking', 'gemini-thought', 'bedrock-reasoning']) {
+      const { client, handle } = await serve({ provider: 'replay', replay, speed: 0 });
+      await expect(client.chat.completions.create({ model: handle.model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'status=429' } }), replay).rejects.toMatchObject({ status: 429 });
+      const dropped = await collect(await client.chat.completions.create({ model: handle.model, messages, stream: true }, { headers: { 'x-rxllm-fault': 'drop=4' } }));
+      // dropped after content arrived (metadata alone makes no chunk: a drop before content is an HTTP 502)
+      expect(dropped.error, replay).toBeInstanceOf(OpenAI.APIError);
+    }
+  });
+
+  it('first=MS and delay=MS pace the answer', async () => {
+    const { client } = await serve({ provider: 'replay', replay: 'openai-text', speed: 0 });
+    const started = performance.now();
+    await client.chat.completions.create({ model, messages }, { headers: { 'x-rxllm-fault': 'first=300' } });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('the header is refused with a real provider', async () => {
+    const { client } = await serve({ provider: 'openai', model: 'gpt-4o' });
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages }, { headers: { 'x-rxllm-fault': 'drop=1' } })).rejects.toMatchObject({ status: 400, param: 'x-rxllm-fault' });
+  });
+});
+
 describe('the rxllm serve command', () => {
   /** Runs `node src/cli/main.ts serve ...args` until its start line, then calls `act` and waits for the exit. */
   function runServe(args: readonly string[], act: (baseURL: string, kill: (signal: NodeJS.Signals) => void) => Promise<void>) {
@@ -476,25 +601,81 @@ describe('the rxllm serve command', () => {
     });
   }
 
+  const jsonHeaders = { 'content-type': 'application/json' };
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`prints one start line, serves, and closes cleanly on ${signal} with a stream open`, async () => {
-      let streamEnded: Promise<unknown> = Promise.resolve();
+    it(`prints one start line, serves, and on ${signal} lets the open stream finish (grace), then exits 0`, async () => {
+      let streamed: Promise<string> = Promise.resolve('');
       const result = await runServe(['--port', '0'], async (baseURL, kill) => {
         const models = (await (await fetch(`${baseURL}/models`)).json()) as { data: { id: string }[] };
         expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-2024-08-06']);
         // a stream at the replay's realistic pace is still open when the signal comes
-        const response = await fetch(`${baseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-2024-08-06', messages, stream: true }) });
+        const response = await fetch(`${baseURL}/chat/completions`, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ model: 'gpt-4o-2024-08-06', messages, stream: true }) });
         const reader = response.body!.getReader();
-        await reader.read();
-        streamEnded = (async () => {
-          for (;;) if ((await reader.read()).done) return;
-        })().catch((error: unknown) => error);
+        const first = new TextDecoder().decode((await reader.read()).value);
+        streamed = (async () => {
+          let text = first;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return text;
+            text += new TextDecoder().decode(value);
+          }
+        })();
         kill(signal);
       });
-      await streamEnded;
+      const text = await streamed;
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^rxllm serve: http:\/\/127\.0\.0\.1:\d+\/v1 → replay openai-text gpt-4o-2024-08-06\n$/);
-      expect(result.stderr).toBe('rxllm serve: stopped.\n');
+      // the stream finished whole within the grace period
+      expect(text).toContain('"finish_reason":"stop"');
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toBe('rxllm serve: stopped.');
+      // one JSON access-log line per request
+      const log = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(log.map((l) => [l.method, l.path, l.status])).toEqual([
+        ['GET', '/v1/models', 200],
+        ['POST', '/v1/chat/completions', 200],
+      ]);
     });
   }
+
+  it('past --grace, each open stream ends with a server_shutting_down error event and [DONE], its upstream request aborted; exit 0', async () => {
+    let streamed: Promise<string> = Promise.resolve('');
+    const started = performance.now();
+    const result = await runServe(['--port', '0', '--speed', '0', '--grace', '300ms', '--fault', 'stall=3'], async (baseURL, kill) => {
+      const response = await fetch(`${baseURL}/chat/completions`, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ model: 'gpt-4o-2024-08-06', messages, stream: true }) });
+      streamed = response.text();
+      await new Promise((r) => setTimeout(r, 100));
+      kill('SIGTERM');
+    });
+    const text = await streamed;
+    expect(result.code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const events = text.split('\n\n').filter((e) => e !== '');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    expect(JSON.parse(events.at(-2)!.slice('data: '.length))).toEqual({
+      error: { message: expect.stringMatching(/shutting down/), type: 'server_error', code: 'server_shutting_down', param: null, status_code: 503 },
+    });
+    expect(result.stderr).toMatch(/rxllm serve: stopped; 1 answer still open after the grace period ended with server_shutting_down\.\n$/);
+  });
+
+  it('refuses to listen beyond loopback without a key, saying how to set one (exit 2)', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/RXLLM_API_KEY/);
+  });
+
+  it('--help fits a screen (at most 40 lines of at most 100 columns) and shows examples', async () => {
+    const { serveUsage } = await import('../src/cli/serve/serve-args.ts');
+    const lines = serveUsage.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(40);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(serveUsage).toMatch(/Examples:\n\s+rxllm serve\n/);
+  });
 });

@@ -19,7 +19,7 @@ import { run } from './support/runs.ts';
 
 let server: ReplayServer;
 beforeAll(async () => {
-  server = await startReplayServer();
+  server = await startReplayServer(undefined, { record: true });
 });
 afterAll(() => server.close());
 
@@ -125,7 +125,7 @@ describe('fromSSE: faults', () => {
   });
 
   it('a function input whose fetch is refused → retryable ProviderError', async () => {
-    const gone = await startReplayServer();
+    const gone = await startReplayServer(undefined, { record: true });
     const url = gone.url;
     await gone.close();
     const { error } = await run(fromSSE((signal) => fetch(`${url}/v1/chat/completions`, { method: 'POST', body: '{}', signal })));
@@ -135,7 +135,7 @@ describe('fromSSE: faults', () => {
   });
 
   it('stall: unsubscribing cancels the body and the socket closes within 100 ms', async () => {
-    const own = await startReplayServer({ format: 'openai-chat', events: text.events, fault: { kind: 'stall', afterEvents: 4 } });
+    const own = await startReplayServer({ format: 'openai-chat', events: text.events, fault: { kind: 'stall', afterEvents: 4 } }, { record: true });
     try {
       const deltas: Delta[] = [];
       let ended = false;
@@ -152,7 +152,7 @@ describe('fromSSE: faults', () => {
   });
 
   it('stall with a function input: unsubscribing aborts the request it made, within 100 ms', async () => {
-    const own = await startReplayServer({ format: 'openai-chat', events: text.events, fault: { kind: 'stall', afterEvents: 4 } });
+    const own = await startReplayServer({ format: 'openai-chat', events: text.events, fault: { kind: 'stall', afterEvents: 4 } }, { record: true });
     try {
       const deltas: Delta[] = [];
       const subscription = fromSSE((signal) => fetch(`${own.url}/v1/chat/completions`, { method: 'POST', body: '{}', signal })).subscribe((d) => deltas.push(d));

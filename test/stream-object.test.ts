@@ -71,7 +71,7 @@ const formats: Record<string, Reply extends infer R ? (R extends { format: infer
 
 let server: ReplayServer;
 beforeAll(async () => {
-  server = await startReplayServer();
+  server = await startReplayServer(undefined, { record: true });
 });
 afterAll(() => server.close());
 

@@ -5,6 +5,7 @@
  */
 import { ProviderError, RxllmError } from '../core/errors.ts';
 import type { Connection } from './providers.ts';
+import { terminalText } from './terminal-text.ts';
 
 /** Error codes (Node, undici) of a connection that never reached the server. */
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -15,6 +16,11 @@ const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHO
  * sets it); 401/403 and missing AWS credentials name the key variable; 404 suggests `--model`.
  */
 export function explainError(error: unknown, where: Pick<Connection, 'endpoint' | 'endpointVar' | 'keyVar'>): string {
+  // error messages carry upstream bodies: shown, never obeyed by the terminal
+  return terminalText(explain(error, where));
+}
+
+function explain(error: unknown, where: Pick<Connection, 'endpoint' | 'endpointVar' | 'keyVar'>): string {
   const message = error instanceof Error ? error.message : String(error);
   // Only before anything arrived: a connection lost mid-stream is a truncation, reported as such.
   const unreachable = error instanceof RxllmError && error.partial !== undefined ? undefined : connectionFailure(error);

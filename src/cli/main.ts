@@ -15,6 +15,7 @@ import { listReplays } from './replays.ts';
 import { runServe } from './serve/run-serve.ts';
 import { parseServeArgs, serveUsage } from './serve/serve-args.ts';
 import { styleFor, wantsColour } from './style.ts';
+import { terminalText } from './terminal-text.ts';
 
 // This file is src/cli/main.ts or dist/cli/main.js: two levels below the package root either way
 // (bundled chunks may live elsewhere, so only the entry resolves package paths).
@@ -85,10 +86,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2), interrupt.signal).then(exit, (err: unknown) => {
   if (err instanceof CliError) {
-    process.stderr.write(`rxllm: ${err.message}\n`);
+    process.stderr.write(`rxllm: ${terminalText(err.message)}\n`);
     exit(err.exitCode);
   } else {
-    process.stderr.write(`rxllm: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`rxllm: unexpected error: ${terminalText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     exit(1);
   }
 });

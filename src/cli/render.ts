@@ -4,6 +4,7 @@
  */
 import type { Delta } from '../core/delta.ts';
 import type { Style } from './style.ts';
+import { terminalText } from './terminal-text.ts';
 
 /** Where the rendering goes (`process.stdout`, or a string sink in tests). */
 export interface Output {
@@ -21,6 +22,10 @@ type Section = 'none' | 'reasoning' | 'text' | 'tool';
  * - a tool call as `[tool call] name ` followed by its argument fragments, one line per call
  *   (a fragment of another call than the last written one repeats the label);
  * - a redacted reasoning block as `[redacted reasoning]` (its data is opaque).
+ *
+ * Text from the wire (text, reasoning, tool names and arguments) is shown through
+ * `terminalText`: printable characters, newlines and tabs only, so no escape sequence a model
+ * or provider sends reaches the terminal; rxllm's own styling is written around it.
  *
  * One `write` per content delta, plus the separators when the section changes.
  */
@@ -90,7 +95,7 @@ export class LiveRenderer {
   private startToolLine(index: number): void {
     const { cyan, reset } = this.style;
     this.enter('tool', undefined);
-    this.out.write(`${cyan}[tool call] ${this.toolNames.get(index) ?? `#${index}`}${reset} `);
+    this.out.write(`${cyan}[tool call] ${terminalText(this.toolNames.get(index) ?? `#${index}`)}${reset} `);
     this.atLineStart = false;
     this.toolIndex = index;
   }
@@ -106,7 +111,8 @@ export class LiveRenderer {
     this.section = next;
   }
 
-  private put(text: string): void {
+  private put(wire: string): void {
+    const text = terminalText(wire);
     if (text === '') return;
     this.out.write(text);
     this.atLineStart = text.charCodeAt(text.length - 1) === 10;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { ReplayServer } from '../replay/server.ts';
 import type { WireEvent, WireFormat } from '../replay/wire.ts';
 import { CliError } from './cli-error.ts';
+import { parseReplayFault, type ReplayFaultSpec } from './serve/replay-fault.ts';
 import type { ProviderName } from './providers.ts';
 
 /** One recorded stream the CLI can replay. */
@@ -58,12 +59,20 @@ export function listReplays(): string {
   return replays.map((r) => `${r.name.padEnd(width)}  ${r.provider.padEnd(9)}  ${r.model}: ${r.about}`).join('\n') + '\n';
 }
 
+/** Faults a replay applies: to every answer, and per request through a header. */
+export interface ReplayFaults {
+  /** Applied to every answer (`--fault`). */
+  readonly fault?: ReplayFaultSpec | undefined;
+  /** A request header holding a fault spec for that request (`x-rxllm-fault`); it wins over `fault`. */
+  readonly header?: string | undefined;
+}
+
 /**
  * Starts a loopback replay server (127.0.0.1, free port) that answers the entry's route with its
- * recorded events, paced by `speed` (1 realistic, 2 twice as fast, 0 no pauses). A request on
- * another route gets 404. Throws `CliError` when the recording cannot be read from `dir`.
+ * recorded events, paced by `speed` (1 realistic, 2 twice as fast, 0 no pauses), with `faults`.
+ * A request on another route gets 404. Throws `CliError` when the recording cannot be read from `dir`.
  */
-export async function startReplay(entry: ReplayEntry, dir: string, speed: number): Promise<ReplayServer> {
+export async function startReplay(entry: ReplayEntry, dir: string, speed: number, faults: ReplayFaults = {}): Promise<ReplayServer> {
   const events = await readEvents(`${dir}/${entry.name}.jsonl`);
   const { startReplayServer } = await import('../replay/server.ts');
   const { formatOfPath } = await import('../replay/wire.ts');
@@ -71,8 +80,18 @@ export async function startReplay(entry: ReplayEntry, dir: string, speed: number
   const delayMs = speed === 0 ? 0 : entry.eventMs / speed;
   return startReplayServer(async (request) => {
     if (formatOfPath(request.path.split('?')[0]!)?.format !== entry.format) return undefined;
-    if (firstMs > 0) await new Promise((resolve) => setTimeout(resolve, firstMs));
-    return { format: entry.format, events, delayMs };
+    const header = faults.header === undefined ? undefined : request.headers[faults.header];
+    let spec = faults.fault ?? {};
+    if (typeof header === 'string') {
+      try {
+        spec = parseReplayFault(header);
+      } catch {
+        /* the gateway checked it; keep the server's own */
+      }
+    }
+    const first = spec.firstMs ?? firstMs;
+    if (first > 0) await new Promise((resolve) => setTimeout(resolve, first));
+    return { format: entry.format, events, delayMs: spec.delayMs ?? delayMs, ...(spec.fault === undefined ? {} : { fault: spec.fault }) };
   });
 }
 

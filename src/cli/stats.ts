@@ -3,6 +3,7 @@
  * per second, usage tokens, finish reason.
  * @internal
  */
+import { terminalText } from './terminal-text.ts';
 import type { Delta, Snapshot } from '../core/delta.ts';
 
 /**
@@ -77,7 +78,8 @@ export function formatStats(stats: StreamStats, snapshot: Snapshot): string {
     `tokens ${formatUsage(snapshot)}`,
     `finish ${formatFinish(snapshot)}`,
   ];
-  return parts.join(' · ');
+  // the finish reason is the provider's own word
+  return terminalText(parts.join(' · '));
 }
 
 function formatUsage(snapshot: Snapshot): string {

@@ -15,6 +15,8 @@ import { timeoutIdle } from '../operators/timeoutIdle.ts';
 import type { ProviderAdapter, Translation } from '../sources/provider-adapter.ts';
 import { headerValue } from '../sse/headers.ts';
 import { InvalidRequestError } from './invalid-request.ts';
+import { endOnAbort } from './shutdown.ts';
+import type { RequestGuard } from './request-guard.ts';
 import { type ParsedChatRequest, parseChatRequest } from './parse-chat-request.ts';
 
 /** One model the gateway serves, and the provider behind it. */
@@ -72,6 +74,18 @@ export interface ChatCompletionsConfig<Client = unknown> {
   readonly headers?: Readonly<Record<string, string>>;
   /** Environment for clients built by adapters (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The front door ({@link RequestGuard}): `Host`, `Origin`, bearer key and content-type checks,
+   * CORS headers (preflights: `guard.preflight`, answered by the server's router). Absent: every
+   * request is served.
+   */
+  readonly guard?: RequestGuard;
+  /**
+   * Aborted when the server shuts down: every open answer ends at once with a
+   * {@link GatewayShutdownError} (streams: an error event `server_shutting_down` and `[DONE]`;
+   * before the first delta: 503) and its upstream request is aborted.
+   */
+  readonly signal?: AbortSignal;
   /** Told of every failed request (after the answer was chosen); for logs. */
   readonly onError?: (error: unknown, context: GatewayContext | undefined) => void;
   /**
@@ -177,6 +191,7 @@ export class ChatCompletions {
     }
     if (operators.splitReasoning) deltas = deltas.pipe(splitReasoning());
     if (operators.pipe !== undefined) deltas = operators.pipe(deltas, context);
+    if (this.config.signal !== undefined) deltas = deltas.pipe(endOnAbort(this.config.signal));
     const ignored = [...extrasIgnored, ...translation.ignored.map((i) => bodyParam(i.param, parsed))];
     const headers: Record<string, string> = ignored.length === 0 ? {} : { 'x-rxllm-ignored-params': headerValue([...new Set(ignored)].sort().join(', ')) };
     return { parsed, context, deltas, headers };

@@ -14,6 +14,7 @@ import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONBody } from './read-body.ts';
 import { chatCompletionsHandler } from './web-handler.ts';
 import { fromWebHandler } from '../node/fromWebHandler.ts';
+import { nodeGuardedRequest } from './request-guard.ts';
 
 /**
  * An OpenAI-compatible `POST /v1/chat/completions` handler for node:http (and Express, Fastify's
@@ -46,9 +47,20 @@ export function nodeChatCompletionsHandler(config: ChatCompletionsConfig): (req:
   if (config.resumable !== undefined) return fromWebHandler(chatCompletionsHandler(config));
   const gateway = new ChatCompletions(config);
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const headers = config.headers ?? {};
+  const baseHeaders = config.headers ?? {};
+  const { guard } = config;
   return (req, res) => {
     let prepared: PreparedChat | undefined;
+    let headers = baseHeaders;
+    if (guard !== undefined) {
+      const view = nodeGuardedRequest(req);
+      headers = { ...baseHeaders, ...guard.corsHeaders(view) };
+      const refused = guard.check(view) ?? guard.checkBody(view);
+      if (refused !== undefined) {
+        refuseUnread(req, res, refused, headers);
+        return;
+      }
+    }
     void readJSONBody(req, maxBodyBytes)
       .then((body) => {
         if (res.destroyed) return;
@@ -82,6 +94,25 @@ function answerWhole(prepared: PreparedChat, res: ServerResponse, headers: Reado
     complete: () => sendJSON(res, 200, toChatCompletion(builder.snapshot(), prepared.parsed.model, id, created), headers),
   });
   res.once('close', () => subscription.unsubscribe());
+}
+
+/**
+ * Answers a refused request without reading its body into memory: the body is drained (up to
+ * 1 MiB, so a keep-alive client gets the answer), then the connection is closed. @internal
+ */
+export function refuseUnread(req: IncomingMessage, res: ServerResponse, error: InvalidRequestError, headers: Readonly<Record<string, string>>): void {
+  let drained = 0;
+  const answer = () => sendJSON(res, error.status, error.toBody(), { ...headers, ...(error.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DEFAULT_MAX_BODY_BYTES) {
+      res.shouldKeepAlive = false;
+      answer();
+      req.destroy();
+    }
+  });
+  req.once('end', answer);
+  req.once('error', () => {});
 }
 
 /** Sends a JSON answer, unless one was sent or the client left. @internal */

@@ -11,6 +11,7 @@ import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES } f
 import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONRequest } from './read-body.ts';
 import { answerResumableRoute, publishAnswer, resumableRoute } from './resumable-routes.ts';
+import { webGuardedRequest } from './request-guard.ts';
 
 /**
  * An OpenAI-compatible `POST /v1/chat/completions` handler on the Web `Request`/`Response` API,
@@ -32,14 +33,30 @@ import { answerResumableRoute, publishAnswer, resumableRoute } from './resumable
 export function chatCompletionsHandler(config: ChatCompletionsConfig): (request: Request) => Promise<Response> {
   const gateway = new ChatCompletions(config);
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const headers = config.headers ?? {};
-  const json = (status: number, body: unknown, extra: Readonly<Record<string, string>> = {}) =>
-    new Response(JSON.stringify(body), { status, headers: { ...headers, ...extra, 'content-type': 'application/json' } });
+  const baseHeaders = config.headers ?? {};
+  const { guard } = config;
   return async (request) => {
+    let headers = baseHeaders;
+    const json = (status: number, body: unknown, extra: Readonly<Record<string, string>> = {}) =>
+      new Response(JSON.stringify(body), { status, headers: { ...headers, ...extra, 'content-type': 'application/json' } });
+    const view = guard === undefined ? undefined : webGuardedRequest(request);
+    const refuse = async (refused: InvalidRequestError) => {
+      await request.body?.cancel().catch(() => {});
+      return json(refused.status, refused.toBody(), refused.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    };
+    if (guard !== undefined && view !== undefined) {
+      headers = { ...baseHeaders, ...guard.corsHeaders(view) };
+      const refused = guard.check(view);
+      if (refused !== undefined) return refuse(refused);
+    }
     const resumable = config.resumable;
     if (resumable !== undefined) {
       const route = resumableRoute(new URL(request.url).pathname);
       if (route !== undefined) return answerResumableRoute(resumable, request, route, headers);
+    }
+    if (guard !== undefined && view !== undefined) {
+      const refused = guard.checkBody(view);
+      if (refused !== undefined) return refuse(refused);
     }
     let prepared;
     try {

@@ -58,8 +58,16 @@ export type ReplyHandler = (request: ReceivedRequest) => Reply | undefined | Pro
 export interface ReplayServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string;
-  /** Every request received, in order. */
+  /**
+   * Every request received, in order, with its headers and body: only with `{ record: true }`
+   * (tests that inspect requests). Without it this stays empty and nothing of a request outlives
+   * its answer, so a long-running replay (`rxllm serve --provider replay`) keeps a flat heap.
+   */
   readonly requests: ReceivedRequest[];
+  /** How many requests were received (recorded or not). */
+  received(): number;
+  /** Stream replies by outcome: `ended` sent whole (or up to their fault), `aborted` closed by the client first. */
+  streams(): { readonly ended: number; readonly aborted: number };
   /** Sets how the following requests are answered. */
   reply(handler: ReplyHandler | Reply): void;
   /** Connections open now. */
@@ -82,6 +90,11 @@ export interface ReplayServerOptions {
   readonly http2?: boolean;
   /** Pending-connection queue length for `listen` (default Node's 511; the kernel caps it at `net.core.somaxconn`). */
   readonly backlog?: number;
+  /**
+   * Keep every request (method, path, headers, body) in `requests`, for tests that inspect what
+   * was sent. Default false: nothing per request is kept past its answer.
+   */
+  readonly record?: boolean;
 }
 
 /** Starts a replay server on 127.0.0.1 at a free port (HTTP/1.1, or h2c with `{ http2: true }`). */
@@ -89,6 +102,8 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
   let handler: ReplyHandler = toHandler(initial);
   const sockets = new Set<Socket>();
   const requests: ReceivedRequest[] = [];
+  let received = 0;
+  const outcomes = { ended: 0, aborted: 0 };
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -130,7 +145,8 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const request: ReceivedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body };
-    requests.push(request);
+    received++;
+    if (options.record === true) requests.push(request);
     notify();
     const reply = await handler(request);
     if (reply === undefined) {
@@ -143,7 +159,7 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
       res.end(JSON.stringify(reply.body));
       return;
     }
-    await stream(reply, response);
+    outcomes[await stream(reply, response)]++;
   }
 
   const url = await new Promise<string>((resolve) => {
@@ -169,12 +185,14 @@ export async function startReplayServer(initial?: ReplyHandler | Reply, options:
   return {
     url,
     requests,
+    received: () => received,
+    streams: () => ({ ...outcomes }),
     reply(next) {
       handler = toHandler(next);
     },
     openSockets: () => sockets.size,
     waitForSocketsClosed: (timeoutMs = 2_000) => waitFor(() => sockets.size === 0, timeoutMs, `all sockets closed (${sockets.size} open)`),
-    waitForRequests: (n, timeoutMs = 2_000) => waitFor(() => requests.length >= n, timeoutMs, `${n} requests`),
+    waitForRequests: (n, timeoutMs = 2_000) => waitFor(() => received >= n, timeoutMs, `${n} requests`),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -226,8 +244,8 @@ async function destroyConnection(res: Response): Promise<void> {
   stream.session?.destroy();
 }
 
-/** Writes a stream reply, applying its fault, chunking and pace. */
-async function stream(reply: Extract<Reply, { format: WireFormat }>, response: Response): Promise<void> {
+/** Writes a stream reply, applying its fault, chunking and pace; says whether it ended or the client closed it first. */
+async function stream(reply: Extract<Reply, { format: WireFormat }>, response: Response): Promise<'ended' | 'aborted'> {
   const res: ResponseWriter = response;
   const { format, fault } = reply;
   const codec = codecOf(format);
@@ -235,7 +253,7 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, response: R
     const shaped = codec.httpError(fault.status);
     res.writeHead(fault.status, { ...shaped.headers, ...fault.headers });
     res.end(JSON.stringify(fault.body ?? shaped.body));
-    return;
+    return 'ended';
   }
   await codec.ready?.();
   const parts: Uint8Array[] = reply.parts ? [...reply.parts] : (reply.events ?? []).map((e) => codec.encodeEvent(e));
@@ -259,20 +277,22 @@ async function stream(reply: Extract<Reply, { format: WireFormat }>, response: R
   let open = true;
   void closed.then(() => (open = false));
   for (const chunk of writes) {
-    if (!open) return;
+    if (!open) return 'aborted';
     if (reply.delayMs) await Promise.race([sleep(reply.delayMs), closed]);
-    if (!open) return;
+    if (!open) return 'aborted';
     if (!res.write(chunk)) await Promise.race([new Promise<void>((r) => res.once('drain', r)), closed]);
   }
   if (tail === 'drop') {
     await destroyConnection(response);
-    return;
+    return 'ended';
   }
   if (tail === 'stall') {
     await closed;
-    return;
+    return 'aborted';
   }
+  if (!open) return 'aborted';
   res.end();
+  return 'ended';
 }
 
 /** Cuts the parts into writes: per event, at random byte boundaries (seeded), or one write. */

@@ -190,7 +190,7 @@ describe.concurrent.each(providers)('$name', (entry) => {
   });
 
   it('no server (connection refused): a retryable ProviderError without partial, saying what to do', async () => {
-    const gone = await startReplayServer(undefined, { http2: entry.http2 });
+    const gone = await startReplayServer(undefined, { http2: entry.http2, record: true });
     await gone.close();
     const offline = entry.connect(gone.url);
     try {

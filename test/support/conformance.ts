@@ -242,7 +242,7 @@ export function faultCaseOf(entry: ProviderEntry): FixtureCase {
 
 /** A replay server speaking `entry`'s transport, and a client of it. */
 export async function serve(entry: ProviderEntry, apiKey?: string): Promise<{ server: ReplayServer; connection: Connection; close(): Promise<void> }> {
-  const server = await startReplayServer(undefined, { http2: entry.http2 });
+  const server = await startReplayServer(undefined, { http2: entry.http2, record: true });
   const connection = entry.connect(server.url, apiKey);
   return {
     server,

@@ -6,6 +6,7 @@
 import type { Output } from '../render.ts';
 import type { ServeFlags } from './serve-args.ts';
 import { startServe } from './server.ts';
+import { isLoopback } from './serve-args.ts';
 
 /** What `runServe` writes to and listens to. */
 export interface ServeContext {
@@ -18,32 +19,30 @@ export interface ServeContext {
   readonly stop: AbortSignal;
 }
 
-/** Loopback addresses: listening on anything else exposes the provider key to the network. */
-const loopback = new Set(['127.0.0.1', 'localhost', '::1']);
-
 /**
  * Starts the server, prints `rxllm serve: http://127.0.0.1:8080/v1 → <provider> <model>` on
- * stdout (a warning on stderr when listening beyond this machine), logs failed requests on
- * stderr, and resolves with exit code 0 once `ctx.stop` aborted and the server closed (open
- * streams are cut, which aborts their provider requests). Throws `CliError` when the server
- * cannot start (missing key or SDK, port in use).
+ * stdout, writes one JSON access-log line per request on stderr, and on `ctx.stop` (SIGINT,
+ * SIGTERM) shuts down gracefully: stops accepting, lets open answers finish within `graceMs`,
+ * ends the rest with an OpenAI-shaped error and `[DONE]` (aborting their provider requests),
+ * and resolves with exit code 0. Throws `CliError` when the server cannot start (missing key
+ * or SDK, port in use).
  */
 export async function runServe(options: ServeFlags, ctx: ServeContext): Promise<number> {
   const handle = await startServe({
     ...options,
     env: ctx.env,
     replayDir: ctx.replayDir,
-    log: (line) => ctx.stderr.write(`rxllm serve: ${line}\n`),
+    accessLog: (line) => ctx.stderr.write(`${JSON.stringify(line)}\n`),
   });
   ctx.stdout.write(`rxllm serve: ${handle.baseURL} → ${handle.provider} ${handle.model}\n`);
-  if (!loopback.has(options.host)) {
-    ctx.stderr.write(`rxllm serve: warning: listening on ${options.host}; anyone who can reach this port can send requests with your ${handle.provider} credentials.\n`);
+  if (!isLoopback(options.host) && options.apiKey === undefined) {
+    ctx.stderr.write(`rxllm serve: WARNING: --unsafe-no-api-key: listening on ${options.host} without a key; anyone who can reach this port can send requests with your ${handle.provider} credentials.\n`);
   }
   await new Promise<void>((resolve) => {
     if (ctx.stop.aborted) resolve();
     else ctx.stop.addEventListener('abort', () => resolve(), { once: true });
   });
-  await handle.close();
-  ctx.stderr.write('rxllm serve: stopped.\n');
+  const ended = await handle.shutdown(options.graceMs);
+  ctx.stderr.write(ended === 0 ? 'rxllm serve: stopped.\n' : `rxllm serve: stopped; ${ended} answer${ended === 1 ? '' : 's'} still open after the grace period ended with server_shutting_down.\n`);
   return 0;
 }

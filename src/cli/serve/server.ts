@@ -1,18 +1,25 @@
 /**
  * `rxllm serve`'s HTTP server: any provider (or an embedded replay) behind OpenAI's
- * `POST /v1/chat/completions` and `GET /v1/models`.
+ * `POST /v1/chat/completions` and `GET /v1/models`, with `GET /health`, `GET /metrics`, a JSON
+ * access log, the gateway's front door (Host, Origin, bearer key, content type) and a graceful
+ * shutdown.
  * @internal
  */
+import { subscribe as subscribeChannel, unsubscribe as unsubscribeChannel } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { ReplayServer } from '../../replay/server.ts';
 import { CliError } from '../cli-error.ts';
 import { adapterOf, clientFor, type ProviderName } from '../providers.ts';
 import { defaultReplay, findReplay, startReplay } from '../replays.ts';
-import type { GatewayOperators, GatewayRoute } from '../../gateway/chat-completions.ts';
-import { nodeChatCompletionsHandler, sendJSON } from '../../gateway/node-handler.ts';
+import type { GatewayContext, GatewayOperators, GatewayRoute } from '../../gateway/chat-completions.ts';
+import { nodeChatCompletionsHandler, refuseUnread, sendJSON } from '../../gateway/node-handler.ts';
 import { InvalidRequestError } from '../../gateway/invalid-request.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../gateway/read-body.ts';
+import { nodeGuardedRequest, RequestGuard } from '../../gateway/request-guard.ts';
+import { type AccessLogLine, currentRequest, observeRequest, ServeMetrics } from './observe.ts';
+import { FAULT_HEADER, parseReplayFault, type ReplayFaultSpec } from './replay-fault.ts';
 
 /** How to serve. */
 export interface ServeOptions extends Omit<GatewayOperators, 'pipe'> {
@@ -32,8 +39,20 @@ export interface ServeOptions extends Omit<GatewayOperators, 'pipe'> {
   readonly port?: number | undefined;
   /** The largest request body, in bytes (larger: 413). Default {@link DEFAULT_MAX_BODY_BYTES}. */
   readonly maxBodyBytes?: number | undefined;
-  /** A browser origin allowed to call the server (CORS), or `*` for any. Default: none. */
-  readonly cors?: string | undefined;
+  /** Browser origins allowed to call the server (CORS), or `*` for any. Default: none. */
+  readonly cors?: string | readonly string[] | undefined;
+  /** The bearer key clients must send (`Authorization: Bearer KEY`). Default: none (loopback only). */
+  readonly apiKey?: string | undefined;
+  /** `Host` names accepted besides loopback names and the listening address (`*`: any). */
+  readonly allowedHosts?: readonly string[] | undefined;
+  /** How long open answers may run on after a shutdown began, in ms, before they are ended. Default 10 000. */
+  readonly graceMs?: number | undefined;
+  /** Faults every replayed answer gets (`--fault`); replay only. Per request: the `x-rxllm-fault` header. */
+  readonly fault?: ReplayFaultSpec | undefined;
+  /** Put the request (messages, parameters) in the access log. Default false: never. */
+  readonly logBodies?: boolean | undefined;
+  /** Receives one access-log line per request. Default: none. */
+  readonly accessLog?: ((line: AccessLogLine) => void) | undefined;
   /** Where provider keys and endpoints are read. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv | undefined;
   /**
@@ -55,6 +74,13 @@ export interface ServeHandle {
   readonly model: string;
   /** Stops accepting requests, closes every connection (aborting provider requests) and the replay; resolves when done. */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown: stops accepting, lets open answers finish for `graceMs` (default the
+   * option's), then ends each one left with an OpenAI-shaped error (`server_shutting_down`, and
+   * `[DONE]` on a stream), aborting its provider request; closes the replay. Resolves with the
+   * number of answers that had to be ended.
+   */
+  shutdown(graceMs?: number): Promise<number>;
 }
 
 /**
@@ -80,12 +106,13 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     const entry = findReplay(name);
     if (entry === undefined) throw new CliError(`unknown replay '${name}' (rxllm serve --replay list lists them).`, 2);
     if (options.replayDir === undefined) throw new TypeError('startServe: replayDir is required with provider replay.');
-    replay = await startReplay(entry, options.replayDir, options.speed ?? 1);
+    replay = await startReplay(entry, options.replayDir, options.speed ?? 1, { fault: options.fault, header: FAULT_HEADER });
     const adapter = adapterOf(entry.provider);
     const { client } = await clientFor(adapter, env, replay.url);
     upstream = { model: options.model ?? entry.model, upstreamModel: entry.model, adapter, client, streamOnly: true };
     label = `replay ${entry.name}`;
   } else {
+    if (options.fault !== undefined) throw new CliError('--fault breaks a replay on purpose; it does not apply to a real provider.', 2);
     const adapter = adapterOf(options.provider);
     // retries are the client's: one client request is one upstream request
     const { client } = await clientFor(adapter, env, options.upstreamURL, 0);
@@ -93,49 +120,138 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     label = options.provider;
   }
   const served = upstream.model;
+  const host = options.host ?? '127.0.0.1';
+  const cors = options.cors === undefined ? undefined : typeof options.cors === 'string' ? [options.cors] : options.cors;
+  const guard = new RequestGuard({ apiKey: options.apiKey, allowedHosts: options.allowedHosts, listenHosts: listenHosts(host), cors });
+  const metrics = await ServeMetrics.create({ provider: label, model: served });
+  const shutdown = new AbortController();
+  let draining = false;
 
-  const cors = corsHeaders(options.cors);
+  const pipe: GatewayOperators['pipe'] = (deltas, context: GatewayContext) => {
+    const record = currentRequest.getStore();
+    if (record !== undefined) {
+      record.model = context.route.model;
+      record.stream = context.stream;
+      if (options.logBodies === true) record.request = context.request;
+    }
+    return metrics.observe(deltas, context);
+  };
   const chat = nodeChatCompletionsHandler({
     routes: [upstream],
-    operators: options,
+    operators: { splitReasoning: options.splitReasoning, idleTimeoutMs: options.idleTimeoutMs, fallback: options.fallback, pipe },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    headers: cors,
+    signal: shutdown.signal,
     onError: (error: unknown) => options.log?.(`${upstream.adapter.name} request failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
   });
   const created = Math.floor(Date.now() / 1000);
   const model = { id: served, object: 'model', created, owned_by: upstream.adapter.name };
 
-  const route = (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+  const route = (req: IncomingMessage, res: ServerResponse, path: string) => {
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS' && options.cors !== undefined) {
-      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600' });
-      res.end();
+    const view = nodeGuardedRequest(req);
+    if (method === 'OPTIONS') {
+      const answer = guard.preflight(view);
+      if (answer.error !== undefined) refuseUnread(req, res, answer.error, {});
+      else {
+        res.writeHead(answer.status, answer.headers);
+        res.end();
+      }
       return;
     }
-    if (path === '/v1/chat/completions') {
-      if (method === 'POST') chat(req, res);
-      else refuse(req, res, cors, 405, { allow: 'POST' });
+    const headers = guard.corsHeaders(view);
+    const open = path === '/health' || path === '/metrics';
+    const refused = guard.check(view, { authenticate: !open });
+    if (refused !== undefined) return refuseUnread(req, res, refused, headers);
+    if (draining) {
+      res.shouldKeepAlive = false;
+      return refuseUnread(req, res, new InvalidRequestError('The server is shutting down; send the request again.', { status: 503, code: 'server_shutting_down' }), headers);
+    }
+    if (path === '/health' && method === 'GET') {
+      sendJSON(res, 200, { status: 'ok', provider: label, upstream: upstream.adapter.name, model: served, open_requests: active.size - 1 }, { ...headers, 'cache-control': 'no-store' });
+    } else if (path === '/metrics' && method === 'GET') {
+      metrics.scrape().then(
+        ({ text, contentType }) => {
+          if (res.headersSent || res.destroyed) return;
+          res.writeHead(200, { ...headers, 'content-type': contentType });
+          res.end(text);
+        },
+        () => sendJSON(res, 500, { error: { message: 'The metrics could not be collected.', type: 'server_error', param: null, code: 'internal_error' } }, headers),
+      );
+    } else if (path === '/v1/chat/completions') {
+      if (method !== 'POST') return refuse(req, res, headers, 405, { allow: 'POST' });
+      const badBody = guard.checkBody(view);
+      if (badBody !== undefined) return refuseUnread(req, res, badBody, headers);
+      const fault = req.headers[FAULT_HEADER];
+      if (fault !== undefined) {
+        const refusedFault = faultRefusal(fault, replay !== undefined);
+        if (refusedFault !== undefined) return refuseUnread(req, res, refusedFault, headers);
+        const record = currentRequest.getStore();
+        if (record !== undefined) record.fault = String(fault);
+      }
+      if (Object.keys(headers).length > 0) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      chat(req, res);
     } else if (path === '/v1/models') {
-      if (method === 'GET') sendJSON(res, 200, { object: 'list', data: [model] }, cors);
-      else refuse(req, res, cors, 405, { allow: 'GET' });
+      if (method === 'GET') sendJSON(res, 200, { object: 'list', data: [model] }, headers);
+      else refuse(req, res, headers, 405, { allow: 'GET' });
     } else if (path.startsWith('/v1/models/') && method === 'GET') {
       const id = decodeURIComponent(path.slice('/v1/models/'.length)); // a bad escape throws: 400 below
-      if (id === served) sendJSON(res, 200, model, cors);
-      else sendJSON(res, 404, new InvalidRequestError(`The model '${id}' does not exist here; this server serves '${served}'.`, { param: 'model', code: 'model_not_found' }).toBody(), cors);
+      if (id === served) sendJSON(res, 200, model, headers);
+      else sendJSON(res, 404, new InvalidRequestError(`The model '${id}' does not exist here; this server serves '${served}'.`, { param: 'model', code: 'model_not_found' }).toBody(), headers);
     } else {
-      refuse(req, res, cors, 404, {});
+      refuse(req, res, headers, 404, {});
     }
   };
-  const server = createServer((req, res) => {
-    try {
-      route(req, res);
-    } catch (error) {
-      sendJSON(res, 400, new InvalidRequestError(`The request could not be read: ${(error as Error).message}.`).toBody(), cors);
-    }
-  });
 
-  const host = options.host ?? '127.0.0.1';
+  const active = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    active.add(res);
+    res.once('close', () => {
+      active.delete(res);
+      if (active.size === 0) idle?.();
+    });
+    if (draining) res.shouldKeepAlive = false;
+    let path = '/';
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    } catch {
+      /* answered as an unknown route */
+    }
+    observeRequest(req, res, path, { metrics, log: options.accessLog, provider: label }, () => {
+      try {
+        route(req, res, path);
+      } catch (error) {
+        sendJSON(res, 400, new InvalidRequestError(`The request could not be read: ${(error as Error).message}.`).toBody(), {});
+      }
+    });
+  });
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 5 * 60_000;
+
+  // the per-request fault header travels to the embedded replay with the provider SDK's request:
+  // with fetch (undici) …
+  const onUndiciRequest = (message: unknown) => {
+    const fault = currentRequest.getStore()?.fault;
+    const request = (message as { request?: { origin?: unknown; addHeader?: (name: string, value: string) => unknown } }).request;
+    if (fault === undefined || replay === undefined || request?.addHeader === undefined || String(request.origin) !== replay.url) return;
+    request.addHeader(FAULT_HEADER, fault);
+  };
+  // … and with node:http (the Bedrock SDK's handler), before the request's headers are sent
+  const onHttpRequest = (message: unknown) => {
+    const fault = currentRequest.getStore()?.fault;
+    const request = (message as { request?: { getHeader?: (name: string) => unknown; setHeader?: (name: string, value: string) => unknown; headersSent?: boolean } }).request;
+    if (fault === undefined || replay === undefined || request?.setHeader === undefined || request.headersSent === true) return;
+    if (`http://${String(request.getHeader?.('host'))}` === replay.url) request.setHeader(FAULT_HEADER, fault);
+  };
+  const unsubscribeFaults = () => {
+    unsubscribeChannel('undici:request:create', onUndiciRequest);
+    unsubscribeChannel('http.client.request.created', onHttpRequest);
+  };
+  if (replay !== undefined) {
+    subscribeChannel('undici:request:create', onUndiciRequest);
+    subscribeChannel('http.client.request.created', onHttpRequest);
+  }
+
+  let idle: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -145,6 +261,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       });
     });
   } catch (error) {
+    if (replay !== undefined) unsubscribeFaults();
     await replay?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${options.port ?? 8080} on ${host} is in use; choose another with --port.`);
@@ -154,25 +271,73 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const { port } = server.address() as AddressInfo;
   const shown = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      draining = true;
+      shutdown.abort();
+      server.close(() => resolve());
+      // open streams end now: their 'close' unsubscribes, which aborts the provider requests
+      server.closeAllConnections();
+    }).then(async () => {
+      if (replay !== undefined) unsubscribeFaults();
+      await replay?.close();
+    });
+    return closing;
+  };
+  let stopping: Promise<number> | undefined;
   return {
     baseURL: `http://${shown}:${port}/v1`,
     provider: label,
     model: served,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // open streams end now: their 'close' unsubscribes, which aborts the provider requests
+    close,
+    shutdown(graceMs = options.graceMs ?? 10_000) {
+      stopping ??= (async () => {
+        draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const allDone = new Promise<void>((resolve) => {
+          idle = resolve;
+          if (active.size === 0) resolve();
+        });
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)));
+        const outcome = await Promise.race([allDone.then(() => 'done' as const), graceOver]);
+        clearTimeout(timer);
+        const ended = outcome === 'grace' ? active.size : 0;
+        if (outcome === 'grace') {
+          // each remaining answer ends with server_shutting_down (and [DONE]); its upstream is aborted
+          shutdown.abort();
+          let flushTimer: NodeJS.Timeout | undefined;
+          await Promise.race([allDone, new Promise<void>((resolve) => (flushTimer = setTimeout(resolve, 2_000)))]);
+          clearTimeout(flushTimer);
+        }
         server.closeAllConnections();
-      }).then(() => replay?.close());
-      return closing;
+        await closed;
+        await close();
+        return ended;
+      })();
+      return stopping;
     },
   };
 }
 
-/** The CORS headers for an allowed origin (none without one). */
-function corsHeaders(origin: string | undefined): Record<string, string> {
-  if (origin === undefined) return {};
-  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-rxllm-ignored-params', ...(origin === '*' ? {} : { vary: 'origin' }) };
+/** The addresses a `Host` header may name for a server listening on `host` (every interface for a wildcard). */
+function listenHosts(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [host];
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.push(i.address);
+  return out;
+}
+
+/** 400 for an `x-rxllm-fault` header that is malformed or sent to a real provider. */
+function faultRefusal(value: string | string[], isReplay: boolean): InvalidRequestError | undefined {
+  if (!isReplay) return new InvalidRequestError(`The ${FAULT_HEADER} header breaks a replayed answer on purpose; this server answers from a real provider.`, { param: FAULT_HEADER, code: 'invalid_value' });
+  try {
+    parseReplayFault(Array.isArray(value) ? value.join(',') : value);
+    return undefined;
+  } catch (error) {
+    return new InvalidRequestError(`Invalid ${FAULT_HEADER} header: ${(error as Error).message}`, { param: FAULT_HEADER, code: 'invalid_value' });
+  }
 }
 
 /** 404 (`Invalid URL (GET /x)`, as OpenAI answers) or 405, after reading the request. */
@@ -181,6 +346,5 @@ function refuse(req: IncomingMessage, res: ServerResponse, cors: Record<string, 
     status === 404
       ? `Invalid URL (${req.method} ${req.url}): rxllm serve answers POST /v1/chat/completions and GET /v1/models.`
       : `Method ${req.method} is not allowed on ${req.url}; use ${extra.allow}.`;
-  req.resume();
-  req.once('end', () => sendJSON(res, status, new InvalidRequestError(message, { status }).toBody(), { ...cors, ...extra }));
+  refuseUnread(req, res, new InvalidRequestError(message, { status }), { ...cors, ...extra });
 }
