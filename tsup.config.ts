@@ -14,6 +14,7 @@ export default defineConfig([
       'testing/index': 'src/testing/index.ts',
       'gateway/index': 'src/gateway/index.ts',
       'resumable/index': 'src/resumable/index.ts',
+      'angular/index': 'src/angular/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
