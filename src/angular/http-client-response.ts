@@ -96,7 +96,11 @@ export function httpClientResponse(http: HttpClient, spec: HttpClientRequestSpec
         },
         error(error: unknown) {
           signal.removeEventListener('abort', onAbort);
-          if (settled) return controller!.error(error); // the body read failed: the reader sees a dropped connection
+          if (settled) {
+            // the body read failed (the connection dropped): the reader sees fetch's own error
+            const cause = error instanceof HttpErrorResponse && error.error instanceof Error ? error.error : error;
+            return controller!.error(cause instanceof Error ? cause : new TypeError(describe(error)));
+          }
           if (error instanceof HttpErrorResponse && error.status !== 0) {
             settled = true;
             const body = typeof error.error === 'string' ? error.error : JSON.stringify(error.error ?? '');
