@@ -15,6 +15,7 @@ export default defineConfig([
       'gateway/index': 'src/gateway/index.ts',
       'resumable/index': 'src/resumable/index.ts',
       'angular/index': 'src/angular/index.ts',
+      'ag-ui/index': 'src/ag-ui/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
