@@ -65,8 +65,8 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
     const started = performance.now();
     app = await buildApp({ rxllmEntry: join(root, 'src/angular/index.ts') });
     buildMs = performance.now() - started;
-    // speed 4: the recording's 212 events over about 1.5 s, long enough to press Cancel mid-answer
-    serve = await startServe({ provider: 'replay', replay: 'deepseek-reasoning', speed: 4, replayDir: join(root, 'replay'), port: 0, env: {} });
+    // speed 6: the recording's 212 events over about 1 s, long enough to press Cancel mid-answer
+    serve = await startServe({ provider: 'replay', replay: 'deepseek-reasoning', speed: 6, replayDir: join(root, 'replay'), port: 0, env: {} });
 
     pages = createServer((req, res) => {
       if (req.url === '/main.js') return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(app.js);
@@ -181,9 +181,6 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
     const { tab, problems } = await open();
     await ask(tab, 'Count slowly');
     await tab.waitForFunction(() => (document.querySelector('#reasoning')?.textContent?.length ?? 0) > 40, undefined, { timeout: 10_000 });
-    const path = join(dir, 'angular-chat-mid-stream.png');
-    await tab.screenshot({ path });
-    console.info(`test/browser/angular-chat: screenshot at ${path}`);
     await tab.click('#cancel');
     await tab.waitForSelector('#status[data-status="cancelled"]', { timeout: 5_000 });
     expect(await proxied.at(-1)!.aborted).toBe(true);
@@ -200,6 +197,9 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
     await ask(tab, 'First question');
     await tab.waitForSelector('#status[data-status="streaming"]', { timeout: 10_000 });
     const first = proxied.length - 1;
+    const path = join(dir, 'angular-chat-mid-stream.png');
+    await tab.screenshot({ path });
+    console.info(`test/browser/angular-chat: screenshot at ${path}`);
     await ask(tab, 'Second question');
     expect(await proxied[first]!.aborted).toBe(true);
     expect(proxied.at(-1)!.prompt).toBe('Second question');
