@@ -130,7 +130,13 @@ export function deltaResource<P>(options: DeltaResourceOptions<P>): DeltaResourc
   });
 
   const current = computed<StreamState>(() => (inner.status() === 'error' ? IDLE : inner.value()));
-  const status = computed<ResourceStatus>(() => (current().phase === 'error' ? 'error' : inner.status()));
+  // Angular's streaming resources are `resolved` from their first value on; here the first value is the first delta
+  const status = computed<ResourceStatus>(() => {
+    const phase = current().phase;
+    if (phase === 'error') return 'error';
+    if (phase === 'waiting') return inner.status() === 'reloading' ? 'reloading' : 'loading';
+    return inner.status();
+  });
   const error = computed(() => current().error ?? (inner.status() === 'error' ? inner.error() : undefined));
   const value = computed(() => current().snapshot);
   const snapshot = computed<ResourceSnapshot<Snapshot | undefined>>(() => {

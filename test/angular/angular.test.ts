@@ -198,6 +198,8 @@ describe('deltaResource', () => {
     expect(server.requests).toHaveLength(0);
 
     prompt.set('slow');
+    await until(() => answer.streamStatus() === 'waiting', 'the request');
+    expect({ status: answer.status(), isLoading: answer.isLoading(), value: answer.value() }).toEqual({ status: 'loading', isLoading: true, value: undefined });
     await until(() => (answer.value()?.text.length ?? 0) >= 3, 'some text');
     expect({ streamStatus: answer.streamStatus(), isLoading: answer.isLoading() }).toEqual({ streamStatus: 'streaming', isLoading: true });
     prompt.set('quick');
