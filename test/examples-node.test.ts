@@ -141,3 +141,29 @@ describe('examples/node gateways, in front of the official SDKs on loopback repl
     }
   });
 });
+
+describe('examples/node/ag-ui-server.ts', () => {
+  it('the official @ag-ui/client HttpAgent runs against it over loopback HTTP (recorded OpenAI stream behind it)', async () => {
+    const { HttpAgent } = await import('@ag-ui/client');
+    const { default: OpenAI } = await import('openai');
+    const { startAgent } = await import('../examples/node/ag-ui-server.ts');
+    const replay = await startReplay(findReplay('openai-text')!, replayDir, 0);
+    const server = startAgent(0, new OpenAI({ apiKey: 'test', baseURL: `${replay.url}/v1`, maxRetries: 0 }), 'gpt-4o-2024-08-06');
+    await once(server, 'listening');
+    try {
+      const agent = new HttpAgent({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        threadId: 'thread-1',
+        initialMessages: [{ id: 'u1', role: 'user', content: 'What is the weather in Paris?' }],
+      });
+      const types: string[] = [];
+      await agent.runAgent({ runId: 'run-1' }, { onEvent: ({ event }) => void types.push(event.type) });
+      expect(types[0]).toBe('RUN_STARTED');
+      expect(types.at(-1)).toBe('RUN_FINISHED');
+      expect(agent.messages.at(-1)).toMatchObject({ role: 'assistant', content: fullText });
+    } finally {
+      server.close();
+      await replay.close();
+    }
+  });
+});
