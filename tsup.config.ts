@@ -12,6 +12,7 @@ export default defineConfig([
       'sse/index': 'src/sse/index.ts',
       'node/index': 'src/node/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'testing/server': 'src/testing/server.ts',
       'gateway/index': 'src/gateway/index.ts',
       'resumable/index': 'src/resumable/index.ts',
       'angular/index': 'src/angular/index.ts',

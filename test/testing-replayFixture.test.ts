@@ -118,3 +118,24 @@ describe("a user's pipeline against a real recorded stream with a stall, in virt
     });
   });
 });
+
+describe('fakeProviderServer (rxllm/testing/server): the real SDK on loopback, with faults', () => {
+  it('answers the OpenAI SDK with the recording; a drop fault gives StreamTruncatedError with the partial', async () => {
+    const { fakeProviderServer } = await import('../src/testing/server.ts');
+    const { default: OpenAI } = await import('openai');
+    const { fromOpenAI } = await import('../src/providers/openai/index.ts');
+    const server = await fakeProviderServer({ recording: 'openai-text', chunking: 'random' });
+    try {
+      const client = new OpenAI({ apiKey: 'test', baseURL: `${server.url}/v1`, maxRetries: 0 });
+      const ask = () => lastValueFrom(fromOpenAI(client, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).pipe(accumulate()));
+      expect((await ask()).text).toBe(listCases('openai-chat').find((c) => c.id === 'openai-chat/text')!.expect.text);
+      server.setFault({ kind: 'drop', afterEvents: 6 });
+      const error = await ask().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StreamTruncatedError);
+      expect((error as StreamTruncatedError).partial?.text).toBe("I'm unable to provide real");
+      expect(server.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+    } finally {
+      await server.close();
+    }
+  });
+});
