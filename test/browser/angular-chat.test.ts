@@ -59,7 +59,7 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
     if (!existsSync(CHROMIUM)) {
       throw new Error(
         `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this on CI), ` +
-          'or set RXLLM_SKIP_BROWSER=1 to skip this test.',
+          'and with CI=true this test is required (without CI it is skipped when Chromium is missing).',
       );
     }
     const started = performance.now();
