@@ -65,6 +65,8 @@ export interface ReplayFaults {
   readonly fault?: ReplayFaultSpec | undefined;
   /** A request header holding a fault spec for that request (`x-rxllm-fault`); it wins over `fault`. */
   readonly header?: string | undefined;
+  /** Keep every request the replay received (`ReplayServer.requests`), for tests; off in the CLI. */
+  readonly record?: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function startReplay(entry: ReplayEntry, dir: string, speed: number
     const first = spec.firstMs ?? firstMs;
     if (first > 0) await new Promise((resolve) => setTimeout(resolve, first));
     return { format: entry.format, events, delayMs: spec.delayMs ?? delayMs, ...(spec.fault === undefined ? {} : { fault: spec.fault }) };
-  });
+  }, { record: faults.record === true });
 }
 
 async function readEvents(path: string): Promise<WireEvent[]> {

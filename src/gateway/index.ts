@@ -7,6 +7,7 @@
  */
 export { chatCompletionsHandler } from './web-handler.ts';
 export { nodeChatCompletionsHandler } from './node-handler.ts';
+export { agUiHandler } from './ag-ui-handler.ts';
 export { DEFAULT_MAX_BODY_BYTES } from './read-body.ts';
 export type { ChatCompletionsConfig, GatewayContext, GatewayOperators, GatewayResumable, GatewayRoute, PreparedChat } from './chat-completions.ts';
 export { parseChatRequest, MAX_BODY_DEPTH } from './parse-chat-request.ts';

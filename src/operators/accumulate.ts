@@ -32,6 +32,7 @@ import { SnapshotBuilder } from '../core/snapshot-builder.ts';
  * fromOpenAI(client, params).pipe(accumulate(), last()).subscribe((s) => console.log(s.text, s.usage));
  * ```
  *
+ * @see docs/marbles/accumulate.svg: the diagram drawn from this operator's spec (marbles/accumulate.marble.ts)
  * @return A function that returns an Observable of one snapshot per source delta.
  */
 export function accumulate(): OperatorFunction<Delta, Snapshot> {

@@ -74,6 +74,7 @@ export interface BufferTokensConfig {
  * @see {@link accumulate}
  * @see {@link splitReasoning}
  *
+ * @see docs/marbles/bufferTokens.svg: the diagram drawn from this operator's spec (marbles/bufferTokens.marble.ts)
  * @param config The number of fragments to hold (`size`), or `{ size, maxDelay (ms), boundary, scheduler }`.
  * @return A function that returns an Observable of the same deltas with consecutive text and reasoning fragments joined.
  * @throws {RangeError} At call time, for a `size` below 1 or a negative or non-finite `maxDelay`.

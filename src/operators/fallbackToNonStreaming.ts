@@ -55,6 +55,7 @@ export interface FallbackToNonStreamingConfig {
  * @see {@link isStreamingUnsupported} for the default test
  * @see {@link retryBeforeFirstDelta} for transient errors
  *
+ * @see docs/marbles/fallbackToNonStreaming.svg: the diagram drawn from this operator's spec (marbles/fallbackToNonStreaming.marble.ts)
  * @param factory Makes the fallback (usually the same request with `{ stream: false }`); called
  * once per fallback, never before the source failed.
  * @param config `when`: which errors before content call for the fallback.

@@ -60,6 +60,7 @@ export interface JsonPatchesOptions {
  *
  * @see {@link partialJson} for the document itself, immutable, with structural sharing
  *
+ * @see docs/marbles/jsonPatches.svg: the diagram drawn from this operator's spec (marbles/jsonPatches.marble.ts)
  * @param options `openStrings`.
  * @return A function that returns an Observable of operation lists, one per text delta that
  * changed the document.

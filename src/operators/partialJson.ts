@@ -97,6 +97,7 @@ export interface PartialJsonOptions<T = unknown> {
  * @see {@link jsonPatches} for the changes as JSON Patch operations
  * @see {@link toolCallArgs} for tool-call arguments as they stream
  *
+ * @see docs/marbles/partialJson.svg: the diagram drawn from this operator's spec (marbles/partialJson.marble.ts)
  * @param options `emit` (`'change'`, `'value'` or ms), `openStrings`, `schema`, `scheduler`.
  * @return A function that returns an Observable of the partial document, ending with the
  * complete, validated value.

@@ -46,6 +46,7 @@ export interface RaceFirstDeltaConfig {
  * @see {@link retryBeforeFirstDelta} to send the same request again only after a failure
  * @see {@link timeoutIdle}
  *
+ * @see docs/marbles/raceFirstDelta.svg: the diagram drawn from this operator's spec (marbles/raceFirstDelta.marble.ts)
  * @param sources The contenders, in the order they start (cold sources: each subscription is one
  * request). At least one; an empty list throws a `TypeError`.
  * @param config `hedgeAfter` (ms, a finite number >= 0, else a `TypeError`), `scheduler`.

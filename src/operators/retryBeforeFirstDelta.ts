@@ -66,6 +66,7 @@ export interface RetryBeforeFirstDeltaConfig {
  * @see {@link raceFirstDelta} to hedge instead of waiting for a failure
  * @see {@link fallbackToNonStreaming}
  *
+ * @see docs/marbles/retryBeforeFirstDelta.svg: the diagram drawn from this operator's spec (marbles/retryBeforeFirstDelta.marble.ts)
  * @param config `count` (retries), `delay` (ms, or a function of attempt and error), `when`,
  * `scheduler`. A negative or NaN `count`, or a `delay` that is not a finite number >= 0, throws
  * a `TypeError` when the operator is created; a `delay` function returning one errors the result.

@@ -56,6 +56,7 @@ export interface SplitReasoningConfig {
  * @see {@link bufferTokens}
  * @see {@link accumulate}
  *
+ * @see docs/marbles/splitReasoning.svg: the diagram drawn from this operator's spec (marbles/splitReasoning.marble.ts)
  * @param config `open` and `close` tags (non-empty strings), `startInReasoning`.
  * @return A function that returns an Observable of the same deltas with tagged text moved into `reasoning` deltas.
  * @throws {TypeError} At call time, for an empty `open` or `close` tag.

@@ -55,6 +55,7 @@ export interface TimeoutIdleConfig {
  * @see {@link retryBeforeFirstDelta} to retry a `phase: 'first'` timeout
  * @see {@link raceFirstDelta} to hedge a slow start with a second request
  *
+ * @see docs/marbles/timeoutIdle.svg: the diagram drawn from this operator's spec (marbles/timeoutIdle.marble.ts)
  * @param config The idle timeout in ms, or `{ first, idle, scheduler }` (ms). Timeouts are finite
  * numbers >= 0; anything else throws a `TypeError` when the operator is created.
  * @return A function that returns an Observable of the source's deltas that errors with

@@ -84,6 +84,7 @@ export interface ToolCallArgsOptions {
  * @see {@link toolCalls} for each call once, when it ends
  * @see {@link partialJson}
  *
+ * @see docs/marbles/toolCallArgs.svg: the diagram drawn from this operator's spec (marbles/toolCallArgs.marble.ts)
  * @param options `emit` (`'change'`, `'value'` or ms), `openStrings`, `schemas`, `scheduler`.
  * @return A function that returns an Observable of all tool calls so far, keyed by index.
  */

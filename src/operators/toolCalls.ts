@@ -57,6 +57,7 @@ export interface CompletedToolCall {
  *
  * @see {@link accumulate}
  *
+ * @see docs/marbles/toolCalls.svg: the diagram drawn from this operator's spec (marbles/toolCalls.marble.ts)
  * @return A function that returns an Observable of the completed tool calls, one per call.
  */
 export function toolCalls(): OperatorFunction<Delta, CompletedToolCall> {

@@ -6,7 +6,8 @@
  * - delta builders: {@link textDelta}, {@link textDeltas}, {@link reasoningDelta},
  *   {@link toolCallStart}, {@link toolCallArgs}, {@link toolCallEnd}, {@link usageDelta},
  *   {@link finishDelta}, {@link metadataDelta}, {@link resetDelta}, and {@link snapshotOf} for expected snapshots;
- * - a stand-in provider source without network: {@link fakeSource}.
+ * - a stand-in provider source without network: {@link fakeSource};
+ * - a real recorded provider stream, decoded and timed on a scheduler: {@link replayFixture}.
  *
  * @module
  */
@@ -27,3 +28,6 @@ export { createDeltaTestScheduler, deltaMarbles, deltaValues } from './marbles.t
 export type { ColdDeltas } from './marbles.ts';
 export { fakeSource } from './fake-source.ts';
 export type { FakeSource, FakeSourceOptions } from './fake-source.ts';
+export { replayFixture } from './replayFixture.ts';
+export type { Recording, ReplayFixtureOptions, ReplayPace } from './replayFixture.ts';
+export type { RecordedEvent, RecordingFormat } from './recorded-decoder.ts';

@@ -5,8 +5,8 @@
  * reasoning replay, so reasoning, text and a 4-byte emoji cross the wire) into the DOM, across
  * origins (CORS). One browser launch.
  *
- * Chromium missing → the test fails saying how to install it (CI installs it). With
- * RXLLM_SKIP_BROWSER set it is skipped, loudly.
+ * Without Chromium (or with RXLLM_SKIP_BROWSER set) it is skipped with one loud line; with
+ * CI=true it is required (.ci/run installs Chromium).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -24,9 +24,17 @@ import { loadCase } from '../support/fixtures.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const VIEWPORT = { width: 800, height: 600 };
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const skip = process.env.RXLLM_SKIP_BROWSER ? `RXLLM_SKIP_BROWSER=${process.env.RXLLM_SKIP_BROWSER} is set` : undefined;
+// skipped loudly without Chromium (or with RXLLM_SKIP_BROWSER); required when CI=true
+const skip =
+  process.env.CI === 'true'
+    ? undefined
+    : process.env.RXLLM_SKIP_BROWSER
+      ? `RXLLM_SKIP_BROWSER=${process.env.RXLLM_SKIP_BROWSER} is set; unset it to run the test`
+      : existsSync(CHROMIUM)
+        ? undefined
+        : `no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` to run the test (required with CI=true)`;
 if (skip !== undefined) {
-  console.warn(`\n*** test/browser/serve-fromSSE: SKIPPED the headless Chromium test of fromSSE (${skip}). Unset it to run the test. ***\n`);
+  console.warn(`\n*** test/browser/serve-fromSSE: SKIPPED the headless Chromium test of fromSSE: ${skip}. ***\n`);
 }
 
 /** The page: streams from `rxllm serve` with `fromSSE`, reasoning and answer into two elements. */
@@ -83,7 +91,7 @@ describe.skipIf(skip !== undefined)('fromSSE in headless Chromium, reading rxllm
     if (!existsSync(CHROMIUM)) {
       throw new Error(
         `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this on CI), ` +
-          'or set RXLLM_SKIP_BROWSER=1 to skip this test.',
+          'and with CI=true this test is required (without CI it is skipped when Chromium is missing).',
       );
     }
     // rxllm/sse + rxjs as one ESM file for the page; platform 'browser' fails on any Node import
