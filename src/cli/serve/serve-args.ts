@@ -13,7 +13,7 @@ import { parseReplayFault, type ReplayFaultSpec } from './replay-fault.ts';
 
 /** The options the `rxllm serve` flags set. */
 export type ServeFlags = Required<Pick<ServeOptions, 'provider' | 'host' | 'port' | 'maxBodyBytes' | 'splitReasoning' | 'fallback' | 'speed' | 'replay'>> &
-  Pick<ServeOptions, 'model' | 'idleTimeoutMs' | 'cors' | 'apiKey' | 'allowedHosts' | 'graceMs' | 'fault' | 'logBodies'>;
+  Pick<ServeOptions, 'model' | 'idleTimeoutMs' | 'cors' | 'apiKey' | 'allowedHosts' | 'graceMs' | 'fault' | 'logBodies' | 'resumable'>;
 
 /** What `rxllm serve …` asks for. */
 export type ServeCommand =
@@ -39,6 +39,7 @@ const options = {
   grace: { type: 'string' },
   fault: { type: 'string', multiple: true },
   'log-bodies': { type: 'boolean' },
+  resumable: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,8 +95,15 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
       graceMs: values.grace === undefined ? 10_000 : parseDuration(values.grace, '--grace', { zero: true }),
       fault: values.fault === undefined ? undefined : parseFaultSpec(values.fault.join(','), '--fault'),
       logBodies: values['log-bodies'] === true,
+      resumable: values.resumable === undefined ? undefined : parseResumable(values.resumable),
     },
   };
+}
+
+/** `--resumable`: `memory`, or a Redis URL (`redis://host:6379`, `rediss://…`). */
+function parseResumable(text: string): string {
+  if (text === 'memory' || /^rediss?:\/\/./.test(text)) return text;
+  throw usageError(`--resumable takes memory or a Redis URL such as redis://127.0.0.1:6379, not '${text}'.`);
 }
 
 /** A port number 0–65535 (0: any free port). */
@@ -209,6 +217,8 @@ Options:
       --split-reasoning   move <think>...</think> in the answer into reasoning_content
       --fallback          retry without streaming when the provider refuses to stream
       --log-bodies        put requests (prompts) in the access log (default: never)
+      --resumable <store> memory | redis://host:6379: streams survive disconnects (Rxllm-Stream-Id,
+                          GET /v1/chat/completions/{id}/stream; RXLLM_RESUMABLE_SECRET on every instance)
       --unsafe-no-api-key listen beyond this machine without a key (anyone can spend your credits)
   -h, --help              print this help
 

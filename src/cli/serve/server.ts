@@ -51,6 +51,13 @@ export interface ServeOptions extends Omit<GatewayOperators, 'pipe'> {
   readonly fault?: ReplayFaultSpec | undefined;
   /** Put the request (messages, parameters) in the access log. Default false: never. */
   readonly logBodies?: boolean | undefined;
+  /**
+   * `--resumable`: `memory` or a Redis URL. Streamed answers are published there and resumable
+   * by id on any instance sharing the store (`GET /v1/chat/completions/{id}/stream`, `POST
+   * …/{id}/cancel`); the owner is the request's `Authorization` header, and the instances share
+   * `RXLLM_RESUMABLE_SECRET` (else the API key).
+   */
+  readonly resumable?: string | undefined;
   /** Receives one access-log line per request. Default: none. */
   readonly accessLog?: ((line: AccessLogLine) => void) | undefined;
   /** Where provider keys and endpoints are read. Default `process.env`. */
@@ -136,7 +143,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }
     return metrics.observe(deltas, context);
   };
+  const resumableStreams = options.resumable === undefined ? undefined : await openResumable(options.resumable, env, options.apiKey);
   const chat = nodeChatCompletionsHandler({
+    ...(resumableStreams === undefined ? {} : { resumable: { streams: resumableStreams.streams, owner: (request: Request) => request.headers.get('authorization') ?? '' } }),
     routes: [upstream],
     operators: { splitReasoning: options.splitReasoning, idleTimeoutMs: options.idleTimeoutMs, fallback: options.fallback, pipe },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -188,6 +197,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         const record = currentRequest.getStore();
         if (record !== undefined) record.fault = String(fault);
       }
+      if (Object.keys(headers).length > 0) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      chat(req, res);
+    } else if (resumableStreams !== undefined && /^\/v1\/chat\/completions\/[^/]+\/(stream|cancel)$/.test(path)) {
       if (Object.keys(headers).length > 0) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       chat(req, res);
     } else if (path === '/v1/models') {
@@ -281,6 +293,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }).then(async () => {
       if (replay !== undefined) unsubscribeFaults();
       await replay?.close();
+      resumableStreams?.close();
     });
     return closing;
   };
@@ -347,4 +360,26 @@ function refuse(req: IncomingMessage, res: ServerResponse, cors: Record<string, 
       ? `Invalid URL (${req.method} ${req.url}): rxllm serve answers POST /v1/chat/completions and GET /v1/models.`
       : `Method ${req.method} is not allowed on ${req.url}; use ${extra.allow}.`;
   refuseUnread(req, res, new InvalidRequestError(message, { status }), { ...cors, ...extra });
+}
+
+/** The store of `--resumable`: in memory, or on Redis through the `redis` client (an optional peer). */
+async function openResumable(spec: string, env: NodeJS.ProcessEnv, apiKey: string | undefined): Promise<{ streams: import('../../resumable/resumable.ts').Resumable; close(): void }> {
+  const { memoryStore, redisStore, resumable } = await import('../../resumable/index.ts');
+  const secret = env.RXLLM_RESUMABLE_SECRET || apiKey;
+  if (spec === 'memory') return { streams: resumable(memoryStore(), secret === undefined ? {} : { secret }), close() {} };
+  let redis: typeof import('redis');
+  try {
+    redis = await import('redis');
+  } catch {
+    throw new CliError('--resumable redis://… needs the redis package: npm install redis');
+  }
+  if (secret === undefined) throw new CliError('--resumable redis://… needs a secret shared by every instance: set RXLLM_RESUMABLE_SECRET (or --api-key).', 2);
+  const client = redis.createClient({ url: spec });
+  client.on('error', () => {}); // reconnects on its own; commands fail meanwhile
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new CliError(`cannot reach Redis at ${spec} (${(error as Error).message}); start it or fix --resumable.`);
+  }
+  return { streams: resumable(redisStore({ client }), { secret }), close: () => client.destroy() };
 }
