@@ -321,3 +321,10 @@ describe('a three-turn conversation continues on each provider (recorded answers
     });
   }
 });
+
+describe('the replay codecs list', () => {
+  it('holds exactly the codecs of the adapters that have one', async () => {
+    const { replayCodecs } = await import('../src/providers/replay-codecs.ts');
+    expect(replayCodecs).toEqual(adapters.flatMap((a) => (a.replay === undefined ? [] : [a.replay])));
+  });
+});

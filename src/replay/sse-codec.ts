@@ -3,7 +3,8 @@
  * byte-exact SSE body split into its events. Node-only, internal. @internal
  * @module
  */
-import type { ReplayEvent } from '../sources/provider-adapter.ts';
+import type { EventSourceMessage } from 'eventsource-parser';
+import type { RecordedDecoder, ReplayEvent } from '../sources/provider-adapter.ts';
 
 const utf8 = new TextEncoder();
 
@@ -42,3 +43,29 @@ export const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 
 /** `{ 'content-type': 'application/json' }`. */
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
+
+/** A recorded SSE event's `data` as the text the wire carried. */
+export function dataOf(event: ReplayEvent): string {
+  const data = (event as { data?: unknown }).data;
+  return typeof data === 'string' ? data : JSON.stringify(data);
+}
+
+/** The decoder of recorded SSE events over an SSE mapper (`onEvent` per event, `done` at the terminal event). */
+export function sseDecoder(mapper: { onEvent(e: EventSourceMessage): void; readonly done: boolean }, provider: string, terminal: string): RecordedDecoder {
+  return {
+    feed: (event) => {
+      const e = event as { event?: string; id?: string };
+      mapper.onEvent({ event: e.event, id: e.id, data: dataOf(event) });
+    },
+    get done() {
+      return mapper.done;
+    },
+    provider,
+    terminal,
+  };
+}
+
+/** The object a recorded event's `data` holds, or `undefined`. */
+export function objectOf(data: unknown): Record<string, unknown> | undefined {
+  return data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : undefined;
+}

@@ -7,7 +7,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { ChatRequest, IgnoredParam } from '../core/chat-request.ts';
-import type { Delta } from '../core/delta.ts';
+import type { Delta, DeltaSink } from '../core/delta.ts';
 
 /** What every source factory takes besides the provider's params. */
 export interface SourceOptions {
@@ -91,6 +91,20 @@ export interface ReplayCodec {
   errorEvent(message?: string): ReplayEvent;
   /** The HTTP error response the provider answers `status` with. */
   httpError(status: number): { readonly headers: Readonly<Record<string, string>>; readonly body: unknown };
+  /** A fresh decoder of recorded events of this format (one per replay), writing deltas into `out`. */
+  decoder(out: DeltaSink, model?: string): RecordedDecoder;
+  /** Whether a recorded event (its parsed `data`, or a frame `{ type: payload }`) is of this format. */
+  recognizes(event: ReplayEvent, data: unknown): boolean;
+}
+
+/** The decoder of one recording: feeds recorded events, says when the provider's terminal event came. */
+export interface RecordedDecoder {
+  feed(event: ReplayEvent): void;
+  readonly done: boolean;
+  /** rxllm's provider name, for errors. */
+  readonly provider: string;
+  /** The provider's terminal event, for a truncation's message. */
+  readonly terminal: string;
 }
 
 /** One recorded event: an SSE event `{ event?, data, comment? }`, or a binary frame `{ eventType: payload }`. */

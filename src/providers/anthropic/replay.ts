@@ -6,6 +6,8 @@
  * @module
  */
 import { encodeSSEEvent, JSON_HEADERS, SSE_CONTENT_TYPE, splitSSEBody } from '../../replay/sse-codec.ts';
+import { objectOf, sseDecoder } from '../../replay/sse-codec.ts';
+import { AnthropicEventMapper } from './decode-stream.ts';
 import type { ReplayCodec } from '../../sources/provider-adapter.ts';
 
 /** `POST …/messages`, named SSE events ending with `message_stop`. */
@@ -20,5 +22,10 @@ export const anthropicReplay: ReplayCodec = {
   httpError(status) {
     const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : 'api_error';
     return { headers: { ...JSON_HEADERS, 'request-id': 'req_replay' }, body: { type: 'error', error: { type, message: `${type} (replayed)` } } };
+  },
+  decoder: (out) => sseDecoder(new AnthropicEventMapper(out), 'anthropic', 'message_stop'),
+  recognizes: (_event, data) => {
+    const type = objectOf(data)?.type;
+    return typeof type === 'string' && (type.startsWith('message_') || type.startsWith('content_block_') || type === 'ping');
   },
 };

@@ -7,6 +7,7 @@
  * @module
  */
 import { JSON_HEADERS } from '../../replay/sse-codec.ts';
+import { ConverseStreamMapper, metadataDelta } from './decode-stream.ts';
 import type { ReplayCodec } from '../../sources/provider-adapter.ts';
 
 type Codec = { encode(message: { headers: Record<string, { type: 'string'; value: string }>; body: Uint8Array }): Uint8Array };
@@ -58,4 +59,16 @@ export const bedrockReplay: ReplayCodec = {
       : 'ValidationException';
     return { headers: { ...JSON_HEADERS, 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` }, body: { message: `${type} (replayed)` } };
   },
+  decoder(out, model) {
+    const mapper = new ConverseStreamMapper(out, metadataDelta(model, undefined));
+    return {
+      feed: (event) => mapper.onEvent(event as never),
+      get done() {
+        return mapper.done;
+      },
+      provider: 'bedrock',
+      terminal: 'messageStop and metadata',
+    };
+  },
+  recognizes: (event) => !('data' in event) && ['messageStart', 'contentBlockDelta', 'contentBlockStart', 'metadata'].includes(Object.keys(event)[0] ?? ''),
 };

@@ -6,6 +6,8 @@
  * @module
  */
 import { encodeSSEEvent, JSON_HEADERS, splitSSEBody } from '../../replay/sse-codec.ts';
+import { dataOf, objectOf } from '../../replay/sse-codec.ts';
+import { GeminiChunkMapper } from './decode-stream.ts';
 import type { ReplayCodec } from '../../sources/provider-adapter.ts';
 
 /** `…:streamGenerateContent` (SSE) and `…:generateContent` (JSON). */
@@ -20,5 +22,20 @@ export const geminiReplay: ReplayCodec = {
   httpError(status) {
     const s = status === 401 ? 'UNAUTHENTICATED' : status === 429 ? 'RESOURCE_EXHAUSTED' : status >= 500 ? 'UNAVAILABLE' : 'INVALID_ARGUMENT';
     return { headers: JSON_HEADERS, body: { error: { code: status, message: `${s} (replayed)`, status: s } } };
+  },
+  decoder(out) {
+    const mapper = new GeminiChunkMapper(out);
+    return {
+      feed: (event) => mapper.map(JSON.parse(dataOf(event))),
+      get done() {
+        return mapper.done;
+      },
+      provider: 'google',
+      terminal: 'a chunk with a finishReason',
+    };
+  },
+  recognizes: (_event, data) => {
+    const d = objectOf(data);
+    return d !== undefined && ('candidates' in d || 'usageMetadata' in d || 'promptFeedback' in d);
   },
 };

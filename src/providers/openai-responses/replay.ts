@@ -5,6 +5,8 @@
  * @module
  */
 import { encodeSSEEvent, SSE_CONTENT_TYPE, splitSSEBody } from '../../replay/sse-codec.ts';
+import { objectOf, sseDecoder } from '../../replay/sse-codec.ts';
+import { RESPONSES_PROVIDER, RESPONSES_TERMINAL, ResponsesStreamMapper } from './decode-stream.ts';
 import type { ReplayCodec } from '../../sources/provider-adapter.ts';
 import { openAIHttpError } from '../openai/replay.ts';
 
@@ -21,4 +23,9 @@ export const openAIResponsesReplay: ReplayCodec = {
     data: { type: 'error', sequence_number: 0, error: { type: 'server_error', code: 'server_error', message, param: null } },
   }),
   httpError: openAIHttpError,
+  decoder: (out) => sseDecoder(new ResponsesStreamMapper(out), RESPONSES_PROVIDER, RESPONSES_TERMINAL),
+  recognizes: (_event, data) => {
+    const type = objectOf(data)?.type;
+    return typeof type === 'string' && type.startsWith('response.');
+  },
 };

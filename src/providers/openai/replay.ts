@@ -5,6 +5,9 @@
  * @module
  */
 import { encodeSSEEvent, JSON_HEADERS, SSE_CONTENT_TYPE, splitSSEBody } from '../../replay/sse-codec.ts';
+import { objectOf, sseDecoder } from '../../replay/sse-codec.ts';
+import { CHAT_PROVIDER, CHAT_TERMINAL } from './wire.ts';
+import { ChatStreamMapper } from './decode-stream.ts';
 import type { ReplayCodec } from '../../sources/provider-adapter.ts';
 
 /** An OpenAI error body for `status` (401 invalid key, 429 rate limit, else server error), as OpenAI sends it. */
@@ -29,4 +32,6 @@ export const openAIChatReplay: ReplayCodec = {
     data: { error: { message, type: 'server_error', code: 'server_error' } },
   }),
   httpError: openAIHttpError,
+  decoder: (out) => sseDecoder(new ChatStreamMapper(out), CHAT_PROVIDER, CHAT_TERMINAL),
+  recognizes: (_event, data) => objectOf(data)?.object === 'chat.completion.chunk',
 };
