@@ -19,6 +19,7 @@ import { memoryStore, redisStore, resumable } from '../src/resumable/index.ts';
 import type { ResumableStore } from '../src/resumable/store.ts';
 import { fromSSE } from '../src/sse/fromSSE.ts';
 import { loadCase, streamReply } from './support/fixtures.ts';
+import { chunkText as textOf, readThenCut as cut, sseEventsOf as events } from './support/sse-events.ts';
 import { type RedisServer, skipWithoutRedis, startRedisServer } from './support/redis-server.ts';
 
 const skipRedis = skipWithoutRedis('test/gateway-resumable.test.ts');
@@ -50,37 +51,8 @@ async function gateway(store: ResumableStore): Promise<{ base: string; close(): 
   };
 }
 
-/** The SSE events of a body: `{ id, data }` in order. */
-function events(text: string): { id: string | undefined; data: string }[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.includes('data:'))
-    .map((block) => ({ id: /^id: (.*)$/m.exec(block)?.[1], data: /^data: (.*)$/m.exec(block)![1]! }));
-}
 
-const textOf = (list: { data: string }[]) =>
-  list
-    .filter((e) => e.data !== '[DONE]')
-    .map((e) => (JSON.parse(e.data) as { choices: { delta: { content?: string | null } }[] }).choices[0]?.delta.content ?? '')
-    .join('');
 
-/** Reads the first `k` events of a streamed answer, then drops the connection. */
-async function readThenCut(url: string, k: number): Promise<{ id: string; seen: { id: string | undefined; data: string }[] }> {
-  const controller = new AbortController();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(), signal: controller.signal });
-  expect(response.status).toBe(200);
-  const id = response.headers.get('rxllm-stream-id')!;
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (events(text).length < k) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  controller.abort();
-  return { id, seen: events(text).slice(0, k) };
-}
 
 describe('resumable gateway on the memory store', () => {
   let g: Awaited<ReturnType<typeof gateway>>;
@@ -92,7 +64,7 @@ describe('resumable gateway on the memory store', () => {
   it('a cut answer resumes from Last-Event-ID: every event once, one provider request, not aborted', async () => {
     upstream.reply(streamReply(c, { delayMs: 10 }));
     const before = upstream.requests.length;
-    const { id, seen } = await readThenCut(`${g.base}/chat/completions`, 5);
+    const { id, seen } = await cut(`${g.base}/chat/completions`, body(), 5);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(seen.map((e) => e.id)).toEqual(['1', '2', '3', '4', '5']);
     const rest = await fetch(`${g.base}/chat/completions/${id}/stream`, { headers: { 'last-event-id': '5' } });
@@ -169,7 +141,7 @@ describe.skipIf(skipRedis)('two gateway instances sharing one redis-server', () 
     for (const k of [1, 7, 20]) {
       upstream.reply(streamReply(c, { delayMs: 5 }));
       const before = upstream.requests.length;
-      const { id, seen } = await readThenCut(`${a.base}/chat/completions`, k);
+      const { id, seen } = await cut(`${a.base}/chat/completions`, body(), k);
       const rest = await fetch(`${b.base}/chat/completions/${id}/stream`, { headers: { 'last-event-id': String(k) } });
       expect(rest.status).toBe(200);
       const tail = events(await rest.text());
@@ -181,7 +153,7 @@ describe.skipIf(skipRedis)('two gateway instances sharing one redis-server', () 
 
   it('cancel through B aborts the provider request running on A', async () => {
     upstream.reply(streamReply(c, { delayMs: 200 }));
-    const { id } = await readThenCut(`${a.base}/chat/completions`, 2);
+    const { id } = await cut(`${a.base}/chat/completions`, body(), 2);
     const t0 = performance.now();
     expect((await fetch(`${b.base}/chat/completions/${id}/cancel`, { method: 'POST' })).status).toBe(204);
     await upstream.waitForSocketsClosed(1_500);

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplayServer, type ReplayServer } from '../src/replay/server.ts';
 import { loadCase, streamReply } from './support/fixtures.ts';
+import { chunkText as textOf, readThenCut as cut, sseEventsOf as events } from './support/sse-events.ts';
 import { type RedisServer, skipWithoutRedis, startRedisServer } from './support/redis-server.ts';
 
 const skip = skipWithoutRedis('test/serve-resumable.test.ts');
@@ -38,35 +39,8 @@ async function serve(redisURL: string, upstreamURL: string): Promise<{ child: Ch
   return { child, base };
 }
 
-function events(text: string): { id: string | undefined; data: string }[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.includes('data:'))
-    .map((block) => ({ id: /^id: (.*)$/m.exec(block)?.[1], data: /^data: (.*)$/m.exec(block)![1]! }));
-}
 
-const textOf = (list: { data: string }[]) =>
-  list
-    .filter((e) => e.data !== '[DONE]' && !e.data.includes('"error"'))
-    .map((e) => (JSON.parse(e.data) as { choices: { delta: { content?: string | null } }[] }).choices[0]?.delta.content ?? '')
-    .join('');
 
-async function readThenCut(base: string, k: number): Promise<{ id: string; seen: { id: string | undefined; data: string }[] }> {
-  const controller = new AbortController();
-  const response = await fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal });
-  expect(response.status).toBe(200);
-  const id = response.headers.get('rxllm-stream-id')!;
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (events(text).length < k) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  controller.abort();
-  return { id, seen: events(text).slice(0, k) };
-}
 
 describe.skipIf(skip)('two rxllm serve processes sharing one redis-server (--resumable)', () => {
   let redis: RedisServer;
@@ -89,7 +63,7 @@ describe.skipIf(skip)('two rxllm serve processes sharing one redis-server (--res
     for (const k of [2, 11]) {
       upstream.reply(streamReply(c, { delayMs: 10 }));
       const before = upstream.received();
-      const { id, seen } = await readThenCut(a.base, k);
+      const { id, seen } = await cut(`${a.base}/chat/completions`, body, k);
       const rest = await fetch(`${b.base}/chat/completions/${id}/stream`, { headers: { 'last-event-id': String(k) } });
       expect(rest.status).toBe(200);
       const tail = events(await rest.text());
@@ -102,7 +76,7 @@ describe.skipIf(skip)('two rxllm serve processes sharing one redis-server (--res
 
   it('cancel through B aborts the provider request on A within 1.5 s', async () => {
     upstream.reply(streamReply(c, { delayMs: 300 }));
-    const { id } = await readThenCut(a.base, 2);
+    const { id } = await cut(`${a.base}/chat/completions`, body, 2);
     const t0 = performance.now();
     expect((await fetch(`${b.base}/chat/completions/${id}/cancel`, { method: 'POST' })).status).toBe(204);
     await upstream.waitForSocketsClosed(1_500);

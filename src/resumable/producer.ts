@@ -4,7 +4,8 @@
  * @internal
  * @module
  */
-import { type Observable, Subscriber } from 'rxjs';
+import { HandlerSubscriber } from '../core/handler-subscriber.ts';
+import type { Observable } from 'rxjs';
 import { defaultErrorBody } from '../sse/frames.ts';
 import type { OpenAIErrorBody } from '../sse/wire.ts';
 import { storeFailed } from './errors.ts';
@@ -60,7 +61,7 @@ export function produce<T>(
     }
   };
 
-  const subscriber = new SourceSubscriber<T>({
+  const subscriber = new HandlerSubscriber<T>({
     next(value) {
       if (terminal !== undefined || cancelled) return;
       const data = JSON.stringify(value) as string | undefined;
@@ -153,32 +154,4 @@ export function produce<T>(
 
 function storeFailedBody(error: unknown): EntryError {
   return { message: storeFailed('writing the stream', error).message, type: 'server_error', code: 'store_failed', param: null };
-}
-
-/** A Subscriber (not a plain observer), so an unsubscribe inside `next` stops a synchronous source. */
-class SourceSubscriber<T> extends Subscriber<T> {
-  private readonly handlers: { next(value: T): void; error(error: unknown): void; complete(): void };
-
-  constructor(handlers: SourceSubscriber<T>['handlers']) {
-    super();
-    this.handlers = handlers;
-  }
-
-  protected override _next(value: T): void {
-    try {
-      this.handlers.next(value);
-    } catch (error) {
-      this.error(error);
-    }
-  }
-
-  protected override _error(error: unknown): void {
-    this.handlers.error(error);
-    this.unsubscribe();
-  }
-
-  protected override _complete(): void {
-    this.handlers.complete();
-    this.unsubscribe();
-  }
 }

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { HandlerSubscriber } from '../core/handler-subscriber.ts';
 import { type Observable, Subscriber } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
 import { BufferOverflowError } from '../core/errors.ts';
@@ -105,7 +106,7 @@ export function writeSSE(
     target.end();
   };
 
-  const subscriber = new ChunkSubscriber({
+  const subscriber = new HandlerSubscriber<ChatCompletionChunk>({
     next(chunk) {
       if (ended) return;
       if (!started) start();
@@ -154,32 +155,4 @@ export function chunkOptionsOf(body: unknown, model: string | undefined): ChatCo
     model: model ?? (typeof request.model === 'string' ? request.model : 'unknown'),
     includeUsage: request.stream_options?.include_usage === true,
   };
-}
-
-/** A Subscriber (not a plain observer), so an unsubscribe inside `next` stops a synchronous source. */
-class ChunkSubscriber extends Subscriber<ChatCompletionChunk> {
-  private readonly handlers: { next(chunk: ChatCompletionChunk): void; error(error: unknown): void; complete(): void };
-
-  constructor(handlers: ChunkSubscriber['handlers']) {
-    super();
-    this.handlers = handlers;
-  }
-
-  protected override _next(chunk: ChatCompletionChunk): void {
-    try {
-      this.handlers.next(chunk);
-    } catch (error) {
-      this.error(error);
-    }
-  }
-
-  protected override _error(error: unknown): void {
-    this.handlers.error(error);
-    this.unsubscribe();
-  }
-
-  protected override _complete(): void {
-    this.handlers.complete();
-    this.unsubscribe();
-  }
 }
