@@ -13,7 +13,9 @@
  *   per stream (streams spread over ten 5 ms slots), pausing at half of the deltas until
  *   `POST /resume` (the client's cue that it sampled its memory with every stream open);
  * - `paced` (the `rxllm serve` scenario): like `slow` without the pause, one delta per
- *   `PACED_PERIOD_MS`, each stamped with its send time (`bench/paced.ts`).
+ *   `PACED_PERIOD_MS`, each stamped with its send time (`bench/paced.ts`);
+ * - `paced-real` (the gateway scenario): like `paced`, but each write carries 1–5 stamped deltas
+ *   (seeded per stream, 3 on average), as `real` writes them.
  *
  * `POST /shape-in-body/v1/chat/completions` reads the stream path from the JSON body's
  * `metadata.stream_path` instead (for `rxllm serve`, whose upstream base URL is fixed).
@@ -23,7 +25,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writePaced } from './paced.ts';
-import { encodeStream, type Format, SHAPE_IN_BODY_PATH, type WriteMode } from './wire.ts';
+import { encodeStream, eventsPerWrite, type Format, random, SHAPE_IN_BODY_PATH, type WriteMode } from './wire.ts';
 
 const FAST_WRITE_BYTES = 64 * 1024;
 /**
@@ -82,16 +84,6 @@ function writeFast(res: ServerResponse, { bytes }: Body): void {
   pump();
 }
 
-/** Mulberry32: a small seeded PRNG, so every client gets the same write sizes. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Blocks this thread for the `real` mode's pause between writes without spinning (a futex wait). */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -105,7 +97,7 @@ function writeReal(res: ServerResponse, { bytes, ends }: Body): void {
       res.end();
       return;
     }
-    event = Math.min(event + 1 + Math.floor(next() * 5), ends.length);
+    event = Math.min(event + eventsPerWrite(next), ends.length);
     const end = ends[event - 1]!;
     res.write(bytes.subarray(at, end));
     at = end;
@@ -215,7 +207,7 @@ function isFormat(value: string | undefined): value is Format {
 }
 
 function isMode(value: string | undefined): value is WriteMode {
-  return value === 'fast' || value === 'real' || value === 'slow' || value === 'paced';
+  return value === 'fast' || value === 'real' || value === 'slow' || value === 'paced' || value === 'paced-real';
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -276,7 +268,8 @@ function respond(req: IncomingMessage, res: ServerResponse, path: string): void 
       writeSlow(res, format, n, group);
       return;
     case 'paced':
-      writePaced(res, format, n, group);
+    case 'paced-real':
+      writePaced(res, format, n, group, mode === 'paced-real');
       return;
   }
 }

@@ -1,12 +1,13 @@
 /**
- * The load server's `paced` write mode (the `rxllm serve` scenario): the head at once; then, once
- * every stream of the group is connected, one text delta per {@link PACED_PERIOD_MS} to each,
- * stamped with the monotonic time it is written, so a client computes each delta's latency from
- * the load server's write to its own read; then the tail. Streams are spread over the
- * milliseconds of the period, so the writes come evenly, not in bursts.
+ * The load server's `paced` write modes (the `rxllm serve` and gateway scenarios): the head at
+ * once; then, once every stream of the group is connected, one write per {@link PACED_PERIOD_MS}
+ * to each, of one text delta (`paced`) or of 1–5 (`paced-real`: seeded per stream, as the `real`
+ * mode writes), each stamped with the monotonic time it is written, so a client computes each
+ * delta's latency from the load server's write to its own read; then the tail. Streams are
+ * spread over the milliseconds of the period, so the writes come evenly, not in bursts.
  */
 import type { ServerResponse } from 'node:http';
-import { encodePacedDelta, encodeStream, type Format, monotonicUs, PACED_PERIOD_MS } from './wire.ts';
+import { encodePacedDelta, encodeStream, eventsPerWrite, type Format, monotonicUs, PACED_PERIOD_MS, random } from './wire.ts';
 
 /** Slots per period: a timer tick every millisecond writes to one slot's streams. */
 const PACED_SLOTS = PACED_PERIOD_MS;
@@ -24,6 +25,8 @@ interface PacedStream {
   readonly format: Format;
   readonly n: number;
   readonly tail: Buffer;
+  /** Deltas per write: 1 (`paced`), or drawn 1–5 (`paced-real`). */
+  readonly perWrite: () => number;
   next: number;
 }
 
@@ -45,22 +48,25 @@ let assigned = 0;
 /**
  * Sends the head of a paced stream of `n` deltas at once, then holds its deltas until `group`
  * streams of the same shape are connected (or {@link PACED_GROUP_WAIT_MS} passed), so all of
- * them stream at the same time however long the requests take to arrive.
+ * them stream at the same time however long the requests take to arrive. `real`: 1–5 deltas
+ * per write (the k-th stream of a group draws from seed k, so every run writes alike).
  */
-export function writePaced(res: ServerResponse, format: Format, n: number, group: number): void {
-  const key = `${format}:${n}:${group}`;
+export function writePaced(res: ServerResponse, format: Format, n: number, group: number, real = false): void {
+  const key = `${format}:${n}:${group}:${real}`;
   let encoded = ends.get(key);
   if (encoded === undefined) {
     const { head, tail } = encodeStream(format, n);
     ends.set(key, (encoded = { head: Buffer.concat(head), tail: Buffer.concat(tail) }));
   }
   res.write(encoded.head);
-  const stream: PacedStream = { res, format, n, tail: encoded.tail, next: 0 };
   let pending = groups.get(key);
   if (pending === undefined) {
     groups.set(key, (pending = { size: group, waiting: new Set(), timer: setTimeout(() => start(key), PACED_GROUP_WAIT_MS) }));
   }
   const { waiting } = pending;
+  const draw = real ? random(0x5eed + waiting.size) : undefined;
+  const perWrite = draw === undefined ? () => 1 : () => eventsPerWrite(draw);
+  const stream: PacedStream = { res, format, n, tail: encoded.tail, perWrite, next: 0 };
   waiting.add(stream);
   res.once('close', () => waiting.delete(stream));
   if (waiting.size >= pending.size) {
@@ -89,7 +95,11 @@ function onTick(): void {
   const slot = slots[tick++ % PACED_SLOTS]!;
   for (const stream of slot) {
     if (stream.next < stream.n) {
-      stream.res.write(encodePacedDelta(stream.format, stream.next++, monotonicUs()));
+      const sentUs = monotonicUs();
+      const end = Math.min(stream.n, stream.next + stream.perWrite());
+      const events: Buffer[] = [];
+      while (stream.next < end) events.push(encodePacedDelta(stream.format, stream.next++, sentUs));
+      stream.res.write(events.length === 1 ? events[0]! : Buffer.concat(events));
       continue;
     }
     stream.res.end(stream.tail);

@@ -111,4 +111,39 @@ export interface ServeRunMetrics {
 /** The answer of a `bench/serve-proxy.ts` run. */
 export type ServeRunResult = ({ readonly ok: true } & ServeRunMetrics) | Failure;
 
+/**
+ * One run of the gateway scenario (`bench/gateway-proxy.ts`): one proxy (`bench/gateway-server.ts`,
+ * the library gateway or the byte pass-through) in its own process in front of the load server,
+ * `streams` paced clients reading through it while as many read the load server directly.
+ */
+export interface GatewayRunSpec {
+  readonly origin: string;
+  readonly proxy: 'gateway' | 'passthrough';
+  readonly streams: number;
+  /** Deltas per stream (the load server's `paced-real` mode: 1–5 per write, one write per `PACED_PERIOD_MS`). */
+  readonly deltas: number;
+  /** Deltas of the warm-up stream read directly and through the proxy before measuring. */
+  readonly warmup: number;
+  /** Ask the proxy for its streams before the load server (alternated between runs). */
+  readonly proxyFirst: boolean;
+  readonly profile?: { readonly dir: string; readonly name: string };
+  readonly timeoutMs: number;
+}
+
+/** The measurements of one gateway-scenario run. */
+export interface GatewayRunMetrics {
+  readonly proxy: 'gateway' | 'passthrough';
+  /** Deltas through the proxy, all streams together. */
+  readonly deltas: number;
+  readonly wallMs: number;
+  readonly direct: LatencyMetrics;
+  readonly proxied: LatencyMetrics;
+  /** The proxy's CPU over the phase (its requests included), in ms. */
+  readonly proxyCpuMs?: number;
+  readonly proxyPeakRssMB?: number;
+  readonly windowUs: readonly [number, number];
+}
+
+export type GatewayRunResult = ({ readonly ok: true } & GatewayRunMetrics) | Failure;
+
 export const RESULT_PREFIX = '@@bench-result ';

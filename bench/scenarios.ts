@@ -121,6 +121,49 @@ export function serveScenario(quick: boolean, reps?: number): ServeScenario {
   };
 }
 
+/**
+ * The gateway scenario (`bench/gateway-proxy.ts`): the library gateway (`rxllm/gateway` over the
+ * openai adapter) and a byte pass-through proxy (the floor for any gateway), each in its own
+ * process in front of the load server, `streams` clients through it and as many directly, in the
+ * realistic read pattern (`paced-real`).
+ */
+export interface GatewayScenario {
+  readonly id: typeof GATEWAY_SCENARIO_ID;
+  readonly title: string;
+  readonly streams: number;
+  /** Deltas per stream. */
+  readonly deltas: number;
+  /** The interval between two writes of a stream, in ms. */
+  readonly periodMs: number;
+  /** Runs per proxy (medians are taken over them), alternating gateway and pass-through. */
+  readonly reps: number;
+  /** Gateway CPU per delta ÷ the pass-through's, at most. */
+  readonly maxCpuRatio: number;
+  /** Latency the gateway adds at p99, at most, in µs. */
+  readonly maxAddedP99Us: number;
+}
+
+export const GATEWAY_SCENARIO_ID = 'gateway-proxy';
+
+/**
+ * 200 streams of 300 deltas through each proxy (issue 9), one write of 1–5 deltas (3 on average)
+ * per 50 ms each: 12,000 deltas/s through the proxy and as many from the load server directly,
+ * about 5 s of streaming per run.
+ */
+export function gatewayScenario(quick: boolean, reps?: number): GatewayScenario {
+  const streams = 200;
+  return {
+    id: GATEWAY_SCENARIO_ID,
+    title: `Gateway (\`rxllm/gateway\` over the openai adapter) vs a byte pass-through proxy, ${streams} concurrent clients, 1–5 deltas per upstream write`,
+    streams,
+    deltas: quick ? 60 : 300,
+    periodMs: PACED_PERIOD_MS,
+    reps: reps ?? (quick ? 1 : 3),
+    maxCpuRatio: 2,
+    maxAddedP99Us: 2_000,
+  };
+}
+
 /** Scenarios that cannot run yet, reported as such. None at the moment. */
 export const todos: readonly Todo[] = [];
 
