@@ -37,6 +37,7 @@ import {
   type Failure,
   type GatewayRunResult,
   type GatewayRunSpec,
+  type ProxyRunSpec,
   RESULT_PREFIX,
   type RunResult,
   type RunSpec,
@@ -131,6 +132,34 @@ function runProcess<R>(args: readonly string[], timeoutMs: number): Promise<R | 
   });
 }
 
+/** The profile of one run under `--cpu-prof` (its folder made), else undefined. */
+function profileOf(scenario: string, name: string): ProfileTarget | undefined {
+  if (!flags['cpu-prof']) return undefined;
+  const profile = { dir: join(PROFILES, scenario), name };
+  mkdirSync(profile.dir, { recursive: true });
+  return profile;
+}
+
+/** Keeps a profiled run's measured window next to its profile (`<name>.window.json`), for `bench/profile-summary.ts`. */
+function saveWindow(profile: ProfileTarget | undefined, result: { readonly ok: boolean; readonly windowUs?: readonly [number, number] }): void {
+  if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+}
+
+/** What every run of a proxy scenario is told (see `ProxyRunSpec`). */
+function proxySpec(origin: string, streams: number, profile: ProfileTarget | undefined, left: number): ProxyRunSpec {
+  return { origin, streams, warmup: WARMUP_DELTAS, ...(profile !== undefined && { profile }), timeoutMs: Math.min(SERVE_RUN_TIMEOUT_MS, left) };
+}
+
+/** Runs one proxy-scenario run, `node --expose-gc bench/<script> '<spec>'`, in its own process. */
+async function runProxyRun<R extends { readonly ok: true; readonly windowUs: readonly [number, number] }>(
+  script: string,
+  spec: { readonly profile?: ProfileTarget; readonly timeoutMs: number },
+): Promise<R | Failure> {
+  const result = await runProcess<R>(['--expose-gc', join(BENCH, script), JSON.stringify(spec)], spec.timeoutMs);
+  saveWindow(spec.profile, result);
+  return result;
+}
+
 function selectClients(scenario: Scenario): ClientSpec[] {
   return allClients.filter(
     (c) => c.format === scenario.format && (c.reference || clientFilter === undefined || clientFilter.some((f) => c.id.includes(f))),
@@ -167,12 +196,11 @@ async function runScenario(scenario: Scenario, origin: string, deadline: number,
         skipped++;
         continue;
       }
-      const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `${client.id.replace('/', '-')}.${rep + 1}` } : undefined;
-      if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
+      const profile = profileOf(scenario.id, `${client.id.replace('/', '-')}.${rep + 1}`);
       const { format, mode, n, count, memory } = scenario;
       const spec: RunSpec = { client: client.id, origin, format, mode, n, count, memory, warmup: WARMUP_DELTAS, timeoutMs: Math.min(CHILD_TIMEOUT_MS, left) };
       const result = await runChild(spec, profile);
-      if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+      saveWindow(profile, result);
       if (!result.ok && result.phase === 'create') unavailable.set(client.id, result.error);
       if (!result.ok && (result.phase === 'run' || !client.rxllm)) failed = true;
       results.get(client.id)!.push(result);
@@ -182,7 +210,7 @@ async function runScenario(scenario: Scenario, origin: string, deadline: number,
   return { records: summarize(scenario, clients, results, unavailable), failed, skipped };
 }
 
-/** The most a serve run may take (it takes about 10 s). */
+/** The most a proxy-scenario run may take (a serve run takes about 10 s, a gateway run 8 s). */
 const SERVE_RUN_TIMEOUT_MS = 60_000;
 
 function describeServeRun(result: ServeRunResult): string {
@@ -206,21 +234,10 @@ async function runServeScenario(scenario: ServeScenario, origin: string, deadlin
       skipped++;
       continue;
     }
-    const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `serve.${rep + 1}` } : undefined;
-    if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
+    const profile = profileOf(scenario.id, `serve.${rep + 1}`);
     const { streams, fastDeltas, pacedDeltas } = scenario;
-    const spec: ServeRunSpec = {
-      origin,
-      streams,
-      fastDeltas,
-      pacedDeltas,
-      warmup: WARMUP_DELTAS,
-      serveFirst: rep % 2 === 1,
-      ...(profile !== undefined && { profile }),
-      timeoutMs: Math.min(SERVE_RUN_TIMEOUT_MS, left),
-    };
-    const result = await runProcess<ServeRunResult>(['--expose-gc', join(BENCH, 'serve-proxy.ts'), JSON.stringify(spec)], spec.timeoutMs);
-    if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+    const spec: ServeRunSpec = { ...proxySpec(origin, streams, profile, left), fastDeltas, pacedDeltas, serveFirst: rep % 2 === 1 };
+    const result = await runProxyRun<ServeRunResult & { ok: true }>('serve-proxy.ts', spec);
     results.push(result);
     log(`  run ${rep + 1}/${scenario.reps} ${spec.serveFirst ? 'serve first' : 'direct first'}: ${describeServeRun(result)}`);
     if (!result.ok && result.phase === 'create') break;
@@ -251,20 +268,9 @@ async function runGatewayScenario(scenario: GatewayScenario, origin: string, dea
         skipped++;
         continue;
       }
-      const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `${proxy}.${rep + 1}` } : undefined;
-      if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
-      const spec: GatewayRunSpec = {
-        origin,
-        proxy,
-        streams: scenario.streams,
-        deltas: scenario.deltas,
-        warmup: WARMUP_DELTAS,
-        proxyFirst: rep % 2 === 1,
-        ...(profile !== undefined && { profile }),
-        timeoutMs: Math.min(SERVE_RUN_TIMEOUT_MS, left),
-      };
-      const result = await runProcess<GatewayRunResult>(['--expose-gc', join(BENCH, 'gateway-proxy.ts'), JSON.stringify(spec)], spec.timeoutMs);
-      if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+      const profile = profileOf(scenario.id, `${proxy}.${rep + 1}`);
+      const spec: GatewayRunSpec = { ...proxySpec(origin, scenario.streams, profile, left), proxy, deltas: scenario.deltas, proxyFirst: rep % 2 === 1 };
+      const result = await runProxyRun<GatewayRunResult & { ok: true }>('gateway-proxy.ts', spec);
       results.push(result);
       log(`  run ${rep + 1}/${scenario.reps} ${proxy}: ${describeGatewayRun(result)}`);
     }
