@@ -331,8 +331,7 @@ async function main(): Promise<number> {
     ...chosen.flatMap((s) => [table(s, records.filter((r) => r.scenario === s.id)), '']),
     ...(serve !== undefined && serveRecord !== undefined ? [serveTable(serve, serveRecord), ''] : []),
     ...(gateway !== undefined && gatewayRecord !== undefined ? [gatewayTable(gateway, gatewayRecord), ''] : []),
-    targetTable(targetResults),
-    '',
+    ...(chosen.length > 0 ? [targetTable(targetResults), ''] : []),
     ...(todos.length > 0 ? [todoTable(todos), ''] : []),
     `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} at the start, ` +
       `${loadavg()[0]!.toFixed(2)} at the end (the bench itself keeps up to 2 busy; more means other processes shared the cores).` +
