@@ -25,6 +25,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writePaced } from './paced.ts';
+import { StreamGroups } from './stream-groups.ts';
 import { encodeStream, eventsPerWrite, type Format, random, SHAPE_IN_BODY_PATH, type WriteMode } from './wire.ts';
 
 const FAST_WRITE_BYTES = 64 * 1024;
@@ -116,20 +117,23 @@ interface SlowStream {
   pauseAt: number;
 }
 
-/** Streams that got their head and wait for the rest of their group (see {@link writeSlow}). */
-interface SlowGroup {
-  readonly size: number;
-  readonly waiting: Set<SlowStream>;
-  readonly timer: NodeJS.Timeout;
+const slowBodies = new Map<string, { head: Buffer; deltas: readonly Buffer[]; tail: Buffer }>();
+
+/** Writes the stream's next delta, holds it at half until resumed, or ends it. */
+function slowStep(stream: SlowStream): boolean {
+  if (stream.next === stream.pauseAt) {
+    pauseTimer ??= setTimeout(resumeSlow, SLOW_PAUSE_MAX_MS);
+    return false;
+  }
+  if (stream.next < stream.deltas.length) {
+    stream.res.write(stream.deltas[stream.next++]!);
+    return false;
+  }
+  stream.res.end(stream.tail);
+  return true;
 }
 
-const slowBodies = new Map<string, { head: Buffer; deltas: readonly Buffer[]; tail: Buffer }>();
-const groups = new Map<string, SlowGroup>();
-const slots: Set<SlowStream>[] = Array.from({ length: SLOW_SLOTS }, () => new Set());
-let ticking = 0;
-let slowTimer: NodeJS.Timeout | undefined;
-let tick = 0;
-let assigned = 0;
+const slowGroups = new StreamGroups<SlowStream>({ periodMs: SLOW_PERIOD_MS, slots: SLOW_SLOTS, groupWaitMs: SLOW_GROUP_WAIT_MS, settleMs: 0, step: slowStep });
 
 /**
  * Sends the head at once, then holds the text deltas until `group` streams of the same shape
@@ -144,53 +148,7 @@ function writeSlow(res: ServerResponse, format: Format, n: number, group: number
     slowBodies.set(key, (encoded = { head: Buffer.concat(head), deltas, tail: Buffer.concat(tail) }));
   }
   res.write(encoded.head);
-  const stream: SlowStream = { res, deltas: encoded.deltas, tail: encoded.tail, next: 0, pauseAt: n >> 1 };
-  let pending = groups.get(key);
-  if (pending === undefined) {
-    const waiting = new Set<SlowStream>();
-    groups.set(key, (pending = { size: group, waiting, timer: setTimeout(() => startGroup(key), SLOW_GROUP_WAIT_MS) }));
-  }
-  const { waiting } = pending;
-  waiting.add(stream);
-  res.once('close', () => waiting.delete(stream));
-  if (waiting.size >= pending.size) startGroup(key);
-}
-
-function startGroup(key: string): void {
-  const group = groups.get(key);
-  if (group === undefined) return;
-  groups.delete(key);
-  clearTimeout(group.timer);
-  for (const stream of group.waiting) {
-    const slot = slots[assigned++ % SLOW_SLOTS]!;
-    slot.add(stream);
-    ticking++;
-    stream.res.once('close', () => {
-      if (slot.delete(stream)) ticking--;
-    });
-  }
-  slowTimer ??= setInterval(slowTick, SLOW_PERIOD_MS / SLOW_SLOTS);
-}
-
-function slowTick(): void {
-  const slot = slots[tick++ % SLOW_SLOTS]!;
-  for (const stream of slot) {
-    if (stream.next === stream.pauseAt) {
-      pauseTimer ??= setTimeout(resumeSlow, SLOW_PAUSE_MAX_MS);
-      continue;
-    }
-    if (stream.next < stream.deltas.length) {
-      stream.res.write(stream.deltas[stream.next++]!);
-      continue;
-    }
-    stream.res.end(stream.tail);
-    slot.delete(stream);
-    ticking--;
-  }
-  if (ticking === 0) {
-    clearInterval(slowTimer);
-    slowTimer = undefined;
-  }
+  slowGroups.join(key, group, { res, deltas: encoded.deltas, tail: encoded.tail, next: 0, pauseAt: n >> 1 });
 }
 
 let pauseTimer: NodeJS.Timeout | undefined;
@@ -199,7 +157,7 @@ let pauseTimer: NodeJS.Timeout | undefined;
 function resumeSlow(): void {
   clearTimeout(pauseTimer);
   pauseTimer = undefined;
-  for (const slot of slots) for (const stream of slot) stream.pauseAt = -1;
+  for (const stream of slowGroups.streams()) stream.pauseAt = -1;
 }
 
 function isFormat(value: string | undefined): value is Format {

@@ -7,6 +7,7 @@
  * spread over the milliseconds of the period, so the writes come evenly, not in bursts.
  */
 import type { ServerResponse } from 'node:http';
+import { StreamGroups } from './stream-groups.ts';
 import { encodePacedDelta, encodeStream, eventsPerWrite, type Format, monotonicUs, PACED_PERIOD_MS, random } from './wire.ts';
 
 /** Slots per period: a timer tick every millisecond writes to one slot's streams. */
@@ -30,20 +31,23 @@ interface PacedStream {
   next: number;
 }
 
-/** Streams that got their head and wait for the rest of their group. */
-interface Group {
-  readonly size: number;
-  readonly waiting: Set<PacedStream>;
-  readonly timer: NodeJS.Timeout;
+const ends = new Map<string, { head: Buffer; tail: Buffer }>();
+
+/** Writes the stream's next 1–5 deltas, stamped now, or ends it. */
+function step(stream: PacedStream): boolean {
+  if (stream.next >= stream.n) {
+    stream.res.end(stream.tail);
+    return true;
+  }
+  const sentUs = monotonicUs();
+  const end = Math.min(stream.n, stream.next + stream.perWrite());
+  const events: Buffer[] = [];
+  while (stream.next < end) events.push(encodePacedDelta(stream.format, stream.next++, sentUs));
+  stream.res.write(events.length === 1 ? events[0]! : Buffer.concat(events));
+  return false;
 }
 
-const ends = new Map<string, { head: Buffer; tail: Buffer }>();
-const groups = new Map<string, Group>();
-const slots: Set<PacedStream>[] = Array.from({ length: PACED_SLOTS }, () => new Set());
-let active = 0;
-let timer: NodeJS.Timeout | undefined;
-let tick = 0;
-let assigned = 0;
+const groups = new StreamGroups<PacedStream>({ periodMs: PACED_PERIOD_MS, slots: PACED_SLOTS, groupWaitMs: PACED_GROUP_WAIT_MS, settleMs: PACED_SETTLE_MS, step });
 
 /**
  * Sends the head of a paced stream of `n` deltas at once, then holds its deltas until `group`
@@ -59,55 +63,7 @@ export function writePaced(res: ServerResponse, format: Format, n: number, group
     ends.set(key, (encoded = { head: Buffer.concat(head), tail: Buffer.concat(tail) }));
   }
   res.write(encoded.head);
-  let pending = groups.get(key);
-  if (pending === undefined) {
-    groups.set(key, (pending = { size: group, waiting: new Set(), timer: setTimeout(() => start(key), PACED_GROUP_WAIT_MS) }));
-  }
-  const { waiting } = pending;
-  const draw = real ? random(0x5eed + waiting.size) : undefined;
+  const draw = real ? random(0x5eed + groups.waiting(key)) : undefined;
   const perWrite = draw === undefined ? () => 1 : () => eventsPerWrite(draw);
-  const stream: PacedStream = { res, format, n, tail: encoded.tail, perWrite, next: 0 };
-  waiting.add(stream);
-  res.once('close', () => waiting.delete(stream));
-  if (waiting.size >= pending.size) {
-    clearTimeout(pending.timer);
-    setTimeout(() => start(key), PACED_SETTLE_MS);
-  }
-}
-
-function start(key: string): void {
-  const group = groups.get(key);
-  if (group === undefined) return;
-  groups.delete(key);
-  clearTimeout(group.timer);
-  for (const stream of group.waiting) {
-    const slot = slots[assigned++ % PACED_SLOTS]!;
-    slot.add(stream);
-    active++;
-    stream.res.once('close', () => {
-      if (slot.delete(stream)) active--;
-    });
-  }
-  timer ??= setInterval(onTick, PACED_PERIOD_MS / PACED_SLOTS);
-}
-
-function onTick(): void {
-  const slot = slots[tick++ % PACED_SLOTS]!;
-  for (const stream of slot) {
-    if (stream.next < stream.n) {
-      const sentUs = monotonicUs();
-      const end = Math.min(stream.n, stream.next + stream.perWrite());
-      const events: Buffer[] = [];
-      while (stream.next < end) events.push(encodePacedDelta(stream.format, stream.next++, sentUs));
-      stream.res.write(events.length === 1 ? events[0]! : Buffer.concat(events));
-      continue;
-    }
-    stream.res.end(stream.tail);
-    slot.delete(stream);
-    active--;
-  }
-  if (active === 0) {
-    clearInterval(timer);
-    timer = undefined;
-  }
+  groups.join(key, group, { res, format, n, tail: encoded.tail, perWrite, next: 0 });
 }
