@@ -214,6 +214,11 @@ export function entryOf(adapter: ProviderAdapter): ProviderEntry {
 /** Every adapter of `src/providers/adapters.ts`, in its order. */
 export const providers: readonly ProviderEntry[] = adapters.map(entryOf);
 
+// Each adapter imports its SDK when it builds its first client: build one of each now, so that no
+// test's timing (the fault matrix's 150 ms stalls run while other providers connect) includes an
+// SDK import.
+await Promise.all(adapters.map((adapter) => adapter.createClient({ env: {}, baseURL: 'http://127.0.0.1:9', maxRetries: 0 })));
+
 /** The entry named `name`. */
 export function providerNamed(name: string): ProviderEntry {
   const entry = providers.find((p) => p.name === name);
