@@ -74,58 +74,32 @@ export function sseHandler(
 /**
  * Writes `deltas` to `res` as OpenAI chat.completion.chunk events (chunk options from `body` and
  * `options.model`); the client closing `res` unsubscribes (aborting the upstream). @internal
- *
- * The frames of one event-loop turn (the events of one upstream read) go out as one `res.write`,
- * after the turn's synchronous work (`process.nextTick`): one HTTP chunk and one socket write
- * instead of one per event, and the status and headers go out with the first frames. A batch
- * that reaches `res.writableHighWaterMark` characters is written at once, so a source that emits
- * much in one turn still meets the socket's backpressure (and `highWaterMark`).
  */
 export function serveSSE(deltas: Observable<Delta>, body: unknown, res: ServerResponse, options: SSEHandlerOptions): void {
   /** Frames written since the socket's buffer passed its own high-water mark. */
   let waiting = 0;
-  /** The frames of this turn, not yet handed to `res`. */
-  let pending = '';
-  let scheduled = false;
-  const flushCompressor = (res as ServerResponse & { flush?: () => void }).flush;
-  const send = () => {
-    if (pending === '' || res.destroyed) return;
-    const text = pending;
-    pending = '';
-    res.write(text);
-    // compression middleware buffers until flushed
-    if (flushCompressor !== undefined) flushCompressor.call(res);
-  };
-  const sendTurn = () => {
-    scheduled = false;
-    send();
-  };
+  const flush = (res as ServerResponse & { flush?: () => void }).flush;
   const onDrain = () => (waiting = 0);
   res.on('drain', onDrain);
   const subscription = writeSSE(deltas, chunkOptionsOf(body, options.model), {
     head(status, headers) {
       res.writeHead(status, headers);
+      res.flushHeaders();
     },
     write(text) {
       if (res.writableNeedDrain) waiting++;
-      pending += text;
-      if (pending.length >= res.writableHighWaterMark) send();
-      else if (!scheduled) {
-        scheduled = true;
-        process.nextTick(sendTurn);
-      }
+      res.write(text);
+      // compression middleware buffers until flushed
+      if (flush !== undefined) flush.call(res);
     },
     backlog: () => waiting,
     end() {
       res.off('drain', onDrain);
-      const text = pending;
-      pending = '';
-      res.end(text);
+      res.end();
     },
   }, options);
   res.once('close', () => {
     res.off('drain', onDrain);
-    pending = '';
     subscription.unsubscribe();
   });
 }
