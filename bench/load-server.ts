@@ -13,7 +13,9 @@
  *   per stream (streams spread over ten 5 ms slots), pausing at half of the deltas until
  *   `POST /resume` (the client's cue that it sampled its memory with every stream open);
  * - `paced` (the `rxllm serve` scenario): like `slow` without the pause, one delta per
- *   `PACED_PERIOD_MS`, each stamped with its send time (`bench/paced.ts`).
+ *   `PACED_PERIOD_MS`, each stamped with its send time (`bench/paced.ts`);
+ * - `paced-real` (the gateway scenario): like `paced`, but each write carries 1–5 stamped deltas
+ *   (seeded per stream, 3 on average), as `real` writes them.
  *
  * `POST /shape-in-body/v1/chat/completions` reads the stream path from the JSON body's
  * `metadata.stream_path` instead (for `rxllm serve`, whose upstream base URL is fixed).
@@ -23,7 +25,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writePaced } from './paced.ts';
-import { encodeStream, type Format, SHAPE_IN_BODY_PATH, type WriteMode } from './wire.ts';
+import { StreamGroups } from './stream-groups.ts';
+import { encodeStream, eventsPerWrite, type Format, random, SHAPE_IN_BODY_PATH, type WriteMode } from './wire.ts';
 
 const FAST_WRITE_BYTES = 64 * 1024;
 /**
@@ -82,16 +85,6 @@ function writeFast(res: ServerResponse, { bytes }: Body): void {
   pump();
 }
 
-/** Mulberry32: a small seeded PRNG, so every client gets the same write sizes. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Blocks this thread for the `real` mode's pause between writes without spinning (a futex wait). */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -105,7 +98,7 @@ function writeReal(res: ServerResponse, { bytes, ends }: Body): void {
       res.end();
       return;
     }
-    event = Math.min(event + 1 + Math.floor(next() * 5), ends.length);
+    event = Math.min(event + eventsPerWrite(next), ends.length);
     const end = ends[event - 1]!;
     res.write(bytes.subarray(at, end));
     at = end;
@@ -124,20 +117,23 @@ interface SlowStream {
   pauseAt: number;
 }
 
-/** Streams that got their head and wait for the rest of their group (see {@link writeSlow}). */
-interface SlowGroup {
-  readonly size: number;
-  readonly waiting: Set<SlowStream>;
-  readonly timer: NodeJS.Timeout;
+const slowBodies = new Map<string, { head: Buffer; deltas: readonly Buffer[]; tail: Buffer }>();
+
+/** Writes the stream's next delta, holds it at half until resumed, or ends it. */
+function slowStep(stream: SlowStream): boolean {
+  if (stream.next === stream.pauseAt) {
+    pauseTimer ??= setTimeout(resumeSlow, SLOW_PAUSE_MAX_MS);
+    return false;
+  }
+  if (stream.next < stream.deltas.length) {
+    stream.res.write(stream.deltas[stream.next++]!);
+    return false;
+  }
+  stream.res.end(stream.tail);
+  return true;
 }
 
-const slowBodies = new Map<string, { head: Buffer; deltas: readonly Buffer[]; tail: Buffer }>();
-const groups = new Map<string, SlowGroup>();
-const slots: Set<SlowStream>[] = Array.from({ length: SLOW_SLOTS }, () => new Set());
-let ticking = 0;
-let slowTimer: NodeJS.Timeout | undefined;
-let tick = 0;
-let assigned = 0;
+const slowGroups = new StreamGroups<SlowStream>({ periodMs: SLOW_PERIOD_MS, slots: SLOW_SLOTS, groupWaitMs: SLOW_GROUP_WAIT_MS, settleMs: 0, step: slowStep });
 
 /**
  * Sends the head at once, then holds the text deltas until `group` streams of the same shape
@@ -152,53 +148,7 @@ function writeSlow(res: ServerResponse, format: Format, n: number, group: number
     slowBodies.set(key, (encoded = { head: Buffer.concat(head), deltas, tail: Buffer.concat(tail) }));
   }
   res.write(encoded.head);
-  const stream: SlowStream = { res, deltas: encoded.deltas, tail: encoded.tail, next: 0, pauseAt: n >> 1 };
-  let pending = groups.get(key);
-  if (pending === undefined) {
-    const waiting = new Set<SlowStream>();
-    groups.set(key, (pending = { size: group, waiting, timer: setTimeout(() => startGroup(key), SLOW_GROUP_WAIT_MS) }));
-  }
-  const { waiting } = pending;
-  waiting.add(stream);
-  res.once('close', () => waiting.delete(stream));
-  if (waiting.size >= pending.size) startGroup(key);
-}
-
-function startGroup(key: string): void {
-  const group = groups.get(key);
-  if (group === undefined) return;
-  groups.delete(key);
-  clearTimeout(group.timer);
-  for (const stream of group.waiting) {
-    const slot = slots[assigned++ % SLOW_SLOTS]!;
-    slot.add(stream);
-    ticking++;
-    stream.res.once('close', () => {
-      if (slot.delete(stream)) ticking--;
-    });
-  }
-  slowTimer ??= setInterval(slowTick, SLOW_PERIOD_MS / SLOW_SLOTS);
-}
-
-function slowTick(): void {
-  const slot = slots[tick++ % SLOW_SLOTS]!;
-  for (const stream of slot) {
-    if (stream.next === stream.pauseAt) {
-      pauseTimer ??= setTimeout(resumeSlow, SLOW_PAUSE_MAX_MS);
-      continue;
-    }
-    if (stream.next < stream.deltas.length) {
-      stream.res.write(stream.deltas[stream.next++]!);
-      continue;
-    }
-    stream.res.end(stream.tail);
-    slot.delete(stream);
-    ticking--;
-  }
-  if (ticking === 0) {
-    clearInterval(slowTimer);
-    slowTimer = undefined;
-  }
+  slowGroups.join(key, group, { res, deltas: encoded.deltas, tail: encoded.tail, next: 0, pauseAt: n >> 1 });
 }
 
 let pauseTimer: NodeJS.Timeout | undefined;
@@ -207,7 +157,7 @@ let pauseTimer: NodeJS.Timeout | undefined;
 function resumeSlow(): void {
   clearTimeout(pauseTimer);
   pauseTimer = undefined;
-  for (const slot of slots) for (const stream of slot) stream.pauseAt = -1;
+  for (const stream of slowGroups.streams()) stream.pauseAt = -1;
 }
 
 function isFormat(value: string | undefined): value is Format {
@@ -215,7 +165,7 @@ function isFormat(value: string | undefined): value is Format {
 }
 
 function isMode(value: string | undefined): value is WriteMode {
-  return value === 'fast' || value === 'real' || value === 'slow' || value === 'paced';
+  return value === 'fast' || value === 'real' || value === 'slow' || value === 'paced' || value === 'paced-real';
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -276,7 +226,8 @@ function respond(req: IncomingMessage, res: ServerResponse, path: string): void 
       writeSlow(res, format, n, group);
       return;
     case 'paced':
-      writePaced(res, format, n, group);
+    case 'paced-real':
+      writePaced(res, format, n, group, mode === 'paced-real');
       return;
   }
 }

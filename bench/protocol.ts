@@ -53,28 +53,32 @@ export interface Failure {
 /** The child's answer. */
 export type RunResult = ({ readonly ok: true } & RunMetrics) | Failure;
 
+/** What every proxy-scenario run (`bench/serve-proxy.ts`, `bench/gateway-proxy.ts`) is told. */
+export interface ProxyRunSpec {
+  /** The load server's origin, `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** Concurrent client streams through the proxy (and as many directly in the latency phase). */
+  readonly streams: number;
+  /** Deltas of the warm-up stream read directly and through the proxy before measuring. */
+  readonly warmup: number;
+  /** Run the proxy process with `--cpu-prof`, writing `<dir>/<name>.cpuprofile` when it exits. */
+  readonly profile?: { readonly dir: string; readonly name: string };
+  /** The run gives up after this many ms. */
+  readonly timeoutMs: number;
+}
+
 /**
  * One run of the `rxllm serve` scenario (`bench/serve-proxy.ts`): `rxllm serve --provider openai`
  * in its own process in front of the load server, `streams` concurrent clients on it, compared
  * with `streams` clients reading the load server directly.
  */
-export interface ServeRunSpec {
-  /** The load server's origin, `http://127.0.0.1:<port>`. */
-  readonly origin: string;
-  /** Concurrent client streams. */
-  readonly streams: number;
+export interface ServeRunSpec extends ProxyRunSpec {
   /** Deltas per stream of the throughput phase (the load server writes as fast as it is read). */
   readonly fastDeltas: number;
   /** Deltas per stream of the latency phase (one per `PACED_PERIOD_MS`, stamped with its send time). */
   readonly pacedDeltas: number;
-  /** Deltas of the warm-up stream read directly and through serve before measuring. */
-  readonly warmup: number;
   /** Read the throughput phase through serve first, then directly, and ask serve first in the latency phase (alternated between runs). */
   readonly serveFirst: boolean;
-  /** Run the serve process with `--cpu-prof`, writing `<dir>/<name>.cpuprofile` when it exits. */
-  readonly profile?: { readonly dir: string; readonly name: string };
-  /** The run gives up after this many ms. */
-  readonly timeoutMs: number;
 }
 
 /** Per-delta latency (the client's read − the load server's write) over every delta of one path's paced streams. */
@@ -110,5 +114,34 @@ export interface ServeRunMetrics {
 
 /** The answer of a `bench/serve-proxy.ts` run. */
 export type ServeRunResult = ({ readonly ok: true } & ServeRunMetrics) | Failure;
+
+/**
+ * One run of the gateway scenario (`bench/gateway-proxy.ts`): one proxy (`bench/gateway-server.ts`,
+ * the library gateway or the byte pass-through) in its own process in front of the load server,
+ * `streams` paced clients reading through it while as many read the load server directly.
+ */
+export interface GatewayRunSpec extends ProxyRunSpec {
+  readonly proxy: 'gateway' | 'passthrough';
+  /** Deltas per stream (the load server's `paced-real` mode: 1–5 per write, one write per `PACED_PERIOD_MS`). */
+  readonly deltas: number;
+  /** Ask the proxy for its streams before the load server (alternated between runs). */
+  readonly proxyFirst: boolean;
+}
+
+/** The measurements of one gateway-scenario run. */
+export interface GatewayRunMetrics {
+  readonly proxy: 'gateway' | 'passthrough';
+  /** Deltas through the proxy, all streams together. */
+  readonly deltas: number;
+  readonly wallMs: number;
+  readonly direct: LatencyMetrics;
+  readonly proxied: LatencyMetrics;
+  /** The proxy's CPU over the phase (its requests included), in ms. */
+  readonly proxyCpuMs?: number;
+  readonly proxyPeakRssMB?: number;
+  readonly windowUs: readonly [number, number];
+}
+
+export type GatewayRunResult = ({ readonly ok: true } & GatewayRunMetrics) | Failure;
 
 export const RESULT_PREFIX = '@@bench-result ';

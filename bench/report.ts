@@ -50,11 +50,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The median of what `pick` reads from each run, leaving out runs without it; undefined when none has it. */
+export function medianOf<R>(runs: readonly R[], pick: (run: R) => number | undefined): number | undefined {
+  const values = runs.map(pick).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : median(values);
+}
+
 function medians(runs: readonly RunMetrics[], scenario: Scenario): Medians {
-  const of = (pick: (run: RunMetrics) => number | undefined): number | undefined => {
-    const values = runs.map(pick).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? undefined : median(values);
-  };
+  const of = (pick: (run: RunMetrics) => number | undefined) => medianOf(runs, pick);
   const deltas = scenario.n * scenario.count;
   const cpuMs = of((r) => r.cpuMs)!;
   const wallMs = of((r) => r.wallMs)!;

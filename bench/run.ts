@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: rxllm against the raw SDKs, the fetch + eventsource-parser floor, the Vercel
  * AI SDK and LangChain.js, on the same bytes from a load server in its own process; then
- * `rxllm serve` in front of that load server (`bench/serve-proxy.ts`).
+ * `rxllm serve` in front of that load server (`bench/serve-proxy.ts`); then the library gateway
+ * next to a byte pass-through proxy in front of it (`bench/gateway-proxy.ts`).
  *
  * Each run of each client is its own child process (`bench/child.ts`), measured alone; every
  * client runs `reps` times per scenario, in alternating order (forward, then reversed). Prints
@@ -13,10 +14,10 @@
  * Flags:
  *   --quick            small sizes, one run each: a smoke run for CI (about a minute); writes nothing
  *   --reps N           runs per client in every scenario
- *   --only a,b         only these scenario ids (see bench/scenarios.ts; `serve-proxy` is rxllm serve's)
+ *   --only a,b         only these scenario ids (see bench/scenarios.ts; `serve-proxy` is rxllm serve's, `gateway-proxy` the gateway's)
  *   --clients a,b      only clients whose id contains one of these (the raw SDK always runs)
  *   --cpu-prof         children write V8 CPU profiles to $TMPDIR/rxllm-bench-profiles/<scenario>/<client>.<run>.cpuprofile
- *                      (for serve-proxy: the serve process, serve.<run>.cpuprofile)
+ *                      (for serve-proxy: the serve process, serve.<run>.cpuprofile; for gateway-proxy: <gateway|passthrough>.<run>.cpuprofile)
  *                      (use with --only/--clients; summarize with `node bench/profile-summary.ts <file>`)
  *   --write            write results even for a quick or filtered run
  *
@@ -31,9 +32,33 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { clients as allClients } from './clients/index.ts';
 import type { ClientSpec } from './clients/client.ts';
-import { type Failure, RESULT_PREFIX, type RunResult, type RunSpec, type ServeRunResult, type ServeRunSpec } from './protocol.ts';
+import { type GatewayRecord, gatewayTable, summarizeGateway } from './gateway-report.ts';
+import {
+  type Failure,
+  type GatewayRunResult,
+  type GatewayRunSpec,
+  type ProxyRunSpec,
+  RESULT_PREFIX,
+  type RunResult,
+  type RunSpec,
+  type ServeRunResult,
+  type ServeRunSpec,
+} from './protocol.ts';
+import type { ProfileTarget } from './proxy-process.ts';
 import { appendResults, evaluate, machine, machineText, type ResultRecord, summarize, table, targetTable, todoTable } from './report.ts';
-import { type Scenario, SERVE_SCENARIO_ID, type ServeScenario, scenarios, serveScenario, targets, todos, WARMUP_DELTAS } from './scenarios.ts';
+import {
+  GATEWAY_SCENARIO_ID,
+  type GatewayScenario,
+  gatewayScenario,
+  type Scenario,
+  SERVE_SCENARIO_ID,
+  type ServeScenario,
+  scenarios,
+  serveScenario,
+  targets,
+  todos,
+  WARMUP_DELTAS,
+} from './scenarios.ts';
 import { type ServeRecord, serveTable, summarizeServe } from './serve-report.ts';
 
 const BENCH = import.meta.dirname;
@@ -78,13 +103,6 @@ async function startServer(): Promise<{ server: ChildProcess; origin: string }> 
   return { server, origin: `http://127.0.0.1:${port}` };
 }
 
-/** Where a profiled run writes its V8 CPU profile. */
-interface ProfileTarget {
-  readonly dir: string;
-  /** File name without extension: `<dir>/<name>.cpuprofile`, plus `<name>.window.json` (the measured window). */
-  readonly name: string;
-}
-
 /** Runs one measured client child and resolves with its result (a failure result if it died or timed out). */
 function runChild(spec: RunSpec, profile: ProfileTarget | undefined): Promise<RunResult> {
   const args = ['--expose-gc'];
@@ -112,6 +130,34 @@ function runProcess<R>(args: readonly string[], timeoutMs: number): Promise<R | 
       resolve({ ok: false, phase: 'run', error: `the child ${why} without a result: ${stderr.trim().split('\n').slice(-3).join(' / ')}` });
     });
   });
+}
+
+/** The profile of one run under `--cpu-prof` (its folder made), else undefined. */
+function profileOf(scenario: string, name: string): ProfileTarget | undefined {
+  if (!flags['cpu-prof']) return undefined;
+  const profile = { dir: join(PROFILES, scenario), name };
+  mkdirSync(profile.dir, { recursive: true });
+  return profile;
+}
+
+/** Keeps a profiled run's measured window next to its profile (`<name>.window.json`), for `bench/profile-summary.ts`. */
+function saveWindow(profile: ProfileTarget | undefined, result: { readonly ok: boolean; readonly windowUs?: readonly [number, number] }): void {
+  if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+}
+
+/** What every run of a proxy scenario is told (see `ProxyRunSpec`). */
+function proxySpec(origin: string, streams: number, profile: ProfileTarget | undefined, left: number): ProxyRunSpec {
+  return { origin, streams, warmup: WARMUP_DELTAS, ...(profile !== undefined && { profile }), timeoutMs: Math.min(SERVE_RUN_TIMEOUT_MS, left) };
+}
+
+/** Runs one proxy-scenario run, `node --expose-gc bench/<script> '<spec>'`, in its own process. */
+async function runProxyRun<R extends { readonly ok: true; readonly windowUs: readonly [number, number] }>(
+  script: string,
+  spec: { readonly profile?: ProfileTarget; readonly timeoutMs: number },
+): Promise<R | Failure> {
+  const result = await runProcess<R>(['--expose-gc', join(BENCH, script), JSON.stringify(spec)], spec.timeoutMs);
+  saveWindow(spec.profile, result);
+  return result;
 }
 
 function selectClients(scenario: Scenario): ClientSpec[] {
@@ -150,12 +196,11 @@ async function runScenario(scenario: Scenario, origin: string, deadline: number,
         skipped++;
         continue;
       }
-      const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `${client.id.replace('/', '-')}.${rep + 1}` } : undefined;
-      if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
+      const profile = profileOf(scenario.id, `${client.id.replace('/', '-')}.${rep + 1}`);
       const { format, mode, n, count, memory } = scenario;
       const spec: RunSpec = { client: client.id, origin, format, mode, n, count, memory, warmup: WARMUP_DELTAS, timeoutMs: Math.min(CHILD_TIMEOUT_MS, left) };
       const result = await runChild(spec, profile);
-      if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+      saveWindow(profile, result);
       if (!result.ok && result.phase === 'create') unavailable.set(client.id, result.error);
       if (!result.ok && (result.phase === 'run' || !client.rxllm)) failed = true;
       results.get(client.id)!.push(result);
@@ -165,7 +210,7 @@ async function runScenario(scenario: Scenario, origin: string, deadline: number,
   return { records: summarize(scenario, clients, results, unavailable), failed, skipped };
 }
 
-/** The most a serve run may take (it takes about 10 s). */
+/** The most a proxy-scenario run may take (a serve run takes about 10 s, a gateway run 8 s). */
 const SERVE_RUN_TIMEOUT_MS = 60_000;
 
 function describeServeRun(result: ServeRunResult): string {
@@ -189,26 +234,48 @@ async function runServeScenario(scenario: ServeScenario, origin: string, deadlin
       skipped++;
       continue;
     }
-    const profile = flags['cpu-prof'] ? { dir: join(PROFILES, scenario.id), name: `serve.${rep + 1}` } : undefined;
-    if (profile !== undefined) mkdirSync(profile.dir, { recursive: true });
+    const profile = profileOf(scenario.id, `serve.${rep + 1}`);
     const { streams, fastDeltas, pacedDeltas } = scenario;
-    const spec: ServeRunSpec = {
-      origin,
-      streams,
-      fastDeltas,
-      pacedDeltas,
-      warmup: WARMUP_DELTAS,
-      serveFirst: rep % 2 === 1,
-      ...(profile !== undefined && { profile }),
-      timeoutMs: Math.min(SERVE_RUN_TIMEOUT_MS, left),
-    };
-    const result = await runProcess<ServeRunResult>(['--expose-gc', join(BENCH, 'serve-proxy.ts'), JSON.stringify(spec)], spec.timeoutMs);
-    if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
+    const spec: ServeRunSpec = { ...proxySpec(origin, streams, profile, left), fastDeltas, pacedDeltas, serveFirst: rep % 2 === 1 };
+    const result = await runProxyRun<ServeRunResult & { ok: true }>('serve-proxy.ts', spec);
     results.push(result);
     log(`  run ${rep + 1}/${scenario.reps} ${spec.serveFirst ? 'serve first' : 'direct first'}: ${describeServeRun(result)}`);
     if (!result.ok && result.phase === 'create') break;
   }
   return { record: summarizeServe(scenario, results), failed: results.some((r) => !r.ok && r.phase === 'run'), skipped };
+}
+
+function describeGatewayRun(result: GatewayRunResult): string {
+  if (!result.ok) return `${result.phase === 'create' ? 'unavailable' : 'FAILED'}: ${result.error}`;
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  const cpu = result.proxyCpuMs === undefined ? '–' : ((result.proxyCpuMs * 1000) / result.deltas).toFixed(1);
+  return (
+    `proxy CPU ${cpu} µs/delta, latency p50 ${ms(result.proxied.p50Us)} ms / p99 ${ms(result.proxied.p99Us)} ms ` +
+    `(direct ${ms(result.direct.p50Us)} / ${ms(result.direct.p99Us)})`
+  );
+}
+
+/** Runs the gateway scenario: `reps` runs of each proxy, alternating (gateway first, then pass-through first), each run its own proxy and client processes. */
+async function runGatewayScenario(scenario: GatewayScenario, origin: string, deadline: number): Promise<{ record: GatewayRecord; failed: boolean; skipped: number }> {
+  const results: GatewayRunResult[] = [];
+  let skipped = 0;
+  log(`\n${scenario.title}`);
+  for (let rep = 0; rep < scenario.reps; rep++) {
+    const order = rep % 2 === 0 ? (['gateway', 'passthrough'] as const) : (['passthrough', 'gateway'] as const);
+    for (const proxy of order) {
+      const left = deadline - Date.now();
+      if (left < 15_000) {
+        skipped++;
+        continue;
+      }
+      const profile = profileOf(scenario.id, `${proxy}.${rep + 1}`);
+      const spec: GatewayRunSpec = { ...proxySpec(origin, scenario.streams, profile, left), proxy, deltas: scenario.deltas, proxyFirst: rep % 2 === 1 };
+      const result = await runProxyRun<GatewayRunResult & { ok: true }>('gateway-proxy.ts', spec);
+      results.push(result);
+      log(`  run ${rep + 1}/${scenario.reps} ${proxy}: ${describeGatewayRun(result)}`);
+    }
+  }
+  return { record: summarizeGateway(scenario, results), failed: results.some((r) => !r.ok), skipped };
 }
 
 async function main(): Promise<number> {
@@ -217,13 +284,15 @@ async function main(): Promise<number> {
   const loadBefore = loadavg()[0]!;
   const chosen = scenarios(flags.quick, reps).filter((s) => only === undefined || only.includes(s.id));
   const serve = only === undefined || only.includes(SERVE_SCENARIO_ID) ? serveScenario(flags.quick, reps) : undefined;
-  if (chosen.length === 0 && serve === undefined) {
-    throw new Error(`--only matched no scenario; known: ${[...scenarios(false).map((s) => s.id), SERVE_SCENARIO_ID].join(', ')}`);
+  const gateway = only === undefined || only.includes(GATEWAY_SCENARIO_ID) ? gatewayScenario(flags.quick, reps) : undefined;
+  if (chosen.length === 0 && serve === undefined && gateway === undefined) {
+    throw new Error(`--only matched no scenario; known: ${[...scenarios(false).map((s) => s.id), SERVE_SCENARIO_ID, GATEWAY_SCENARIO_ID].join(', ')}`);
   }
   const { server, origin } = await startServer();
   const unavailable = new Map<string, string>();
   const records: ResultRecord[] = [];
   let serveRecord: ServeRecord | undefined;
+  let gatewayRecord: GatewayRecord | undefined;
   let failed = false;
   let skipped = 0;
   try {
@@ -236,6 +305,12 @@ async function main(): Promise<number> {
     if (serve !== undefined) {
       const outcome = await runServeScenario(serve, origin, deadline);
       serveRecord = outcome.record;
+      failed ||= outcome.failed;
+      skipped += outcome.skipped;
+    }
+    if (gateway !== undefined) {
+      const outcome = await runGatewayScenario(gateway, origin, deadline);
+      gatewayRecord = outcome.record;
       failed ||= outcome.failed;
       skipped += outcome.skipped;
     }
@@ -255,8 +330,8 @@ async function main(): Promise<number> {
     '',
     ...chosen.flatMap((s) => [table(s, records.filter((r) => r.scenario === s.id)), '']),
     ...(serve !== undefined && serveRecord !== undefined ? [serveTable(serve, serveRecord), ''] : []),
-    targetTable(targetResults),
-    '',
+    ...(gateway !== undefined && gatewayRecord !== undefined ? [gatewayTable(gateway, gatewayRecord), ''] : []),
+    ...(chosen.length > 0 ? [targetTable(targetResults), ''] : []),
     ...(todos.length > 0 ? [todoTable(todos), ''] : []),
     `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} at the start, ` +
       `${loadavg()[0]!.toFixed(2)} at the end (the bench itself keeps up to 2 busy; more means other processes shared the cores).` +
@@ -266,7 +341,7 @@ async function main(): Promise<number> {
 
   if (!partial || flags.write) {
     mkdirSync(join(BENCH, 'results'), { recursive: true });
-    const json = { date, kind, machine: info, scenarios: chosen, records, serve: serve && { scenario: serve, record: serveRecord }, targets: targetResults, todos };
+    const json = { date, kind, machine: info, scenarios: chosen, records, serve: serve && { scenario: serve, record: serveRecord }, gateway: gateway && { scenario: gateway, record: gatewayRecord }, targets: targetResults, todos };
     writeFileSync(join(BENCH, 'results', 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
     appendResults(join(BENCH, 'RESULTS.md'), report);
     log('\nWrote bench/results/latest.json and bench/RESULTS.md.');

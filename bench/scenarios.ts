@@ -80,23 +80,32 @@ export function scenarios(quick: boolean, reps?: number): Scenario[] {
   ];
 }
 
+/** A proxy in front of the load server, `streams` clients through it and as many directly at once. */
+interface ProxyScenario {
+  readonly title: string;
+  /** Concurrent client streams. */
+  readonly streams: number;
+  /** The latency phase's interval between two writes of a stream, in ms. */
+  readonly periodMs: number;
+  /** Runs (medians are taken over them), each with its own proxy process. */
+  readonly reps: number;
+}
+
+/** The scenario's streams and rounds, full or `--quick`. */
+function proxyScenario(title: string, quick: boolean, reps: number | undefined): ProxyScenario {
+  return { title, streams: 200, periodMs: PACED_PERIOD_MS, reps: reps ?? (quick ? 1 : 3) };
+}
+
 /**
  * `rxllm serve` in front of the load server (`bench/serve-proxy.ts`): concurrent clients read each
  * phase directly and through serve, every text checked.
  */
-export interface ServeScenario {
+export interface ServeScenario extends ProxyScenario {
   readonly id: typeof SERVE_SCENARIO_ID;
-  readonly title: string;
-  /** Concurrent client streams. */
-  readonly streams: number;
   /** Deltas per stream of the throughput phase (written as fast as they are read). */
   readonly fastDeltas: number;
   /** Deltas per stream of the latency phase (one per {@link PACED_PERIOD_MS}, stamped). */
   readonly pacedDeltas: number;
-  /** The latency phase's interval between two deltas of a stream, in ms. */
-  readonly periodMs: number;
-  /** Runs (medians are taken over them), each with its own serve process. */
-  readonly reps: number;
 }
 
 export const SERVE_SCENARIO_ID = 'serve-proxy';
@@ -109,15 +118,44 @@ export const SERVE_SCENARIO_ID = 'serve-proxy';
  * latencies measure its run queue, not serve. About 10 s per run.
  */
 export function serveScenario(quick: boolean, reps?: number): ServeScenario {
-  const streams = 200;
   return {
     id: SERVE_SCENARIO_ID,
-    title: `\`rxllm serve\` proxying ${streams} concurrent clients (OpenAI Chat Completions; node:http + eventsource-parser clients)`,
-    streams,
+    ...proxyScenario('`rxllm serve` proxying 200 concurrent clients (OpenAI Chat Completions; node:http + eventsource-parser clients)', quick, reps),
     fastDeltas: quick ? 100 : 500,
     pacedDeltas: quick ? 40 : 100,
-    periodMs: PACED_PERIOD_MS,
-    reps: reps ?? (quick ? 1 : 3),
+  };
+}
+
+/**
+ * The gateway scenario (`bench/gateway-proxy.ts`): the library gateway (`rxllm/gateway` over the
+ * openai adapter) and a byte pass-through proxy (the floor for any gateway), each in its own
+ * process in front of the load server, `streams` clients through it and as many directly, in the
+ * realistic read pattern (`paced-real`).
+ */
+export interface GatewayScenario extends ProxyScenario {
+  readonly id: typeof GATEWAY_SCENARIO_ID;
+  /** Deltas per stream. */
+  readonly deltas: number;
+  /** Gateway CPU per delta ÷ the pass-through's, at most. */
+  readonly maxCpuRatio: number;
+  /** Latency the gateway adds at p99, at most, in µs. */
+  readonly maxAddedP99Us: number;
+}
+
+export const GATEWAY_SCENARIO_ID = 'gateway-proxy';
+
+/**
+ * 200 streams of 300 deltas through each proxy (issue 9), one write of 1–5 deltas (3 on average)
+ * per 50 ms each: 12,000 deltas/s through the proxy and as many from the load server directly,
+ * about 5 s of streaming per run.
+ */
+export function gatewayScenario(quick: boolean, reps?: number): GatewayScenario {
+  return {
+    id: GATEWAY_SCENARIO_ID,
+    ...proxyScenario('Gateway (`rxllm/gateway` over the openai adapter) vs a byte pass-through proxy, 200 concurrent clients, 1–5 deltas per upstream write', quick, reps),
+    deltas: quick ? 60 : 300,
+    maxCpuRatio: 2,
+    maxAddedP99Us: 2_000,
   };
 }
 

@@ -2,7 +2,7 @@
  * The `rxllm serve` scenario's record (medians over its runs) and its Markdown table.
  */
 import type { ServeRunMetrics, ServeRunResult } from './protocol.ts';
-import { median, num, rate } from './report.ts';
+import { medianOf, num, rate } from './report.ts';
 import type { ServeScenario } from './scenarios.ts';
 
 /** Medians over the successful runs; latencies in µs, rates per second of wall time. */
@@ -41,10 +41,7 @@ export function summarizeServe(scenario: ServeScenario, results: readonly ServeR
     const status = results.length === 0 ? 'skipped' : results.every((r) => !r.ok && r.phase === 'create') ? 'unavailable' : 'failed';
     return { ...base, status };
   }
-  const of = (pick: (run: ServeRunMetrics) => number | undefined): number | undefined => {
-    const values = runs.map(pick).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? undefined : median(values);
-  };
+  const of = (pick: (run: ServeRunMetrics) => number | undefined) => medianOf(runs, pick);
   const fastServeUsPerDelta = of((r) => (r.fastServeCpuMs === undefined ? undefined : (r.fastServeCpuMs * 1000) / r.fastDeltas));
   const pacedServeUsPerDelta = of((r) => (r.pacedServeCpuMs === undefined ? undefined : (r.pacedServeCpuMs * 1000) / r.pacedDeltas));
   const servePeakRssMB = of((r) => r.servePeakRssMB);

@@ -8,9 +8,9 @@ import { createParser } from 'eventsource-parser';
 import { API_KEY, OPENAI_MODEL, PROMPT } from './clients/client.ts';
 import { expectedText, monotonicUs, PACED_DELTA_CHARS, readPacedDelta, streamPath } from './wire.ts';
 
-/** A stream shape: `n` deltas written as fast as read (`fast`) or one per period, stamped (`paced`). */
+/** A stream shape: `n` deltas written as fast as read (`fast`), or one (`paced`) or 1–5 (`paced-real`) per period, stamped. */
 export interface Phase {
-  readonly mode: 'fast' | 'paced';
+  readonly mode: 'fast' | 'paced' | 'paced-real';
   readonly n: number;
   /** How many streams of this shape the load server waits for before pacing (see `writePaced`). */
   readonly group: number;

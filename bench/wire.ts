@@ -12,9 +12,25 @@ export type Format = 'openai' | 'anthropic';
 /**
  * How the server writes a stream: as fast as the client reads, 1–5 events per write, one delta
  * per 50 ms, or (`paced`, the `rxllm serve` scenario only) one delta per {@link PACED_PERIOD_MS}
- * stamped with its send time (see {@link encodePacedDelta}).
+ * stamped with its send time (see {@link encodePacedDelta}), or (`paced-real`, the gateway
+ * scenario) one write of 1–5 such deltas per {@link PACED_PERIOD_MS}, as `real` writes them.
  */
-export type WriteMode = 'fast' | 'real' | 'slow' | 'paced';
+export type WriteMode = 'fast' | 'real' | 'slow' | 'paced' | 'paced-real';
+
+/** Mulberry32: a small seeded PRNG, so every client gets the same write sizes. */
+export function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How many events the `real` modes put in one write: 1–5, 3 on average. */
+export function eventsPerWrite(next: () => number): number {
+  return 1 + Math.floor(next() * 5);
+}
 
 const LOREM =
   'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore ' +

@@ -26,7 +26,9 @@ import { toolCalls } from '../src/operators/toolCalls.ts';
 import { toChatCompletionChunks } from '../src/sse/toChatCompletionChunks.ts';
 import { ProviderError, RxllmError, StreamTruncatedError } from '../src/core/errors.ts';
 import type { ReplayServer } from '../src/replay/server.ts';
-import { casesOf, type Connection, expectedFinish, providers, serve, streamReply, wireHasUsage } from './support/conformance.ts';
+import { adapters } from '../src/providers/adapters.ts';
+import { openaiAdapter } from '../src/providers/openai/adapter.ts';
+import { casesOf, type Connection, entryOf, expectedFinish, providers, serve, streamReply, wireHasUsage } from './support/conformance.ts';
 import { run, snapshotOf, unsubscribeAfter } from './support/runs.ts';
 import type { FixtureCase } from './support/fixtures.ts';
 
@@ -80,6 +82,20 @@ function comparable(s: Snapshot) {
   const { deltaCount: _count, toolCalls, ...rest } = s;
   return { ...rest, toolCalls: toolCalls.map(({ argsText: _text, ...call }) => call) };
 }
+
+describe('the table', () => {
+  it('has one entry per adapter of src/providers/adapters.ts with a wire, in its order, each with fixtures', () => {
+    const wired = adapters.filter((a) => a.replay !== undefined);
+    expect(wired.length).toBeGreaterThanOrEqual(adapters.length - 1); // only the in-process local model has none
+    expect(providers.map((p) => p.name)).toEqual(wired.map((a) => a.name));
+    expect(providers.map((p) => p.format)).toEqual(wired.map((a) => a.replay!.format));
+    for (const entry of providers) expect(casesOf(entry).length).toBeGreaterThan(0);
+  });
+
+  it('an adapter without expectations fails the suite, naming it and what to add', () => {
+    expect(() => entryOf({ ...openaiAdapter, name: 'newcomer' })).toThrow(/no expectations for the adapter 'newcomer'.*add its fixture folders/);
+  });
+});
 
 describe.concurrent.each(providers)('$name', (entry) => {
   let server: ReplayServer;

@@ -181,7 +181,12 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
   it('Cancel mid-stream closes the connection (the server sees it) and keeps the partial answer', async () => {
     const { tab, problems } = await open();
     await ask(tab, 'Count slowly');
-    await tab.waitForFunction(() => (document.querySelector('#reasoning')?.textContent?.length ?? 0) > 40, undefined, { timeout: 10_000 });
+    // mid-stream: this answer's reasoning on screen (not a previous page's), streaming
+    await tab.waitForFunction(
+      () => document.querySelector('#status')?.getAttribute('data-status') === 'streaming' && (document.querySelector('#reasoning')?.textContent?.length ?? 0) > 40,
+      undefined,
+      { timeout: 10_000 },
+    );
     await tab.click('#cancel');
     await tab.waitForSelector('#status[data-status="cancelled"]', { timeout: 5_000 });
     expect(await proxied.at(-1)!.aborted).toBe(true);

@@ -83,7 +83,7 @@ describe.concurrent.each(providers)('$name', (entry) => {
       expect(leaks(printed(error))).toEqual([]);
       // the key did go out with the request (Bedrock signs with it: the secret itself is never sent)
       const sent = JSON.stringify(server.requests.at(-1)!.headers);
-      expect(sent).toContain(entry.name === 'bedrock' ? 'AKIDTEST' : FAKE_KEY);
+      expect(sent).toContain(entry.sentCredential(FAKE_KEY));
     } finally {
       await close();
     }
@@ -114,10 +114,12 @@ describe('the rxllm CLI', () => {
 
   /** How the CLI reaches each provider's replay server with the fake key (Gemini has no endpoint variable: not reachable). */
   const setups = [
-    { name: 'openai-chat', args: ['-p', 'openai'], env: (url: string) => ({ OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: `${url}/v1` }) },
-    { name: 'anthropic', args: ['-p', 'anthropic'], env: (url: string) => ({ ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: url }) },
+    { name: 'openai', http2: false, args: ['-p', 'openai'], env: (url: string) => ({ OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: `${url}/v1` }) },
+    { name: 'anthropic', http2: false, args: ['-p', 'anthropic'], env: (url: string) => ({ ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: url }) },
     {
       name: 'bedrock',
+      // the CLI's Bedrock client speaks HTTP/2 to a real endpoint
+      http2: true,
       args: ['-p', 'bedrock', '-m', loadCase('bedrock/text').model],
       env: (url: string) => ({ AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: FAKE_KEY, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: url }),
     },
@@ -126,9 +128,9 @@ describe('the rxllm CLI', () => {
   it.each(setups.flatMap((setup) => failures.map((f) => ({ ...setup, ...f }))))(
     '$name, $failure: stderr and stdout name the failure, never the key',
     { concurrent: true },
-    async ({ name, args, env, fault }) => {
+    async ({ name, http2, args, env, fault }) => {
       const entry = providerNamed(name);
-      const server = await startReplayServer(streamReply(faultCaseOf(entry), { fault }), { http2: entry.http2, record: true });
+      const server = await startReplayServer(streamReply(faultCaseOf(entry), { fault }), { http2, record: true });
       servers.push(server);
       const result = await cli([...args, 'hi'], env(server.url));
       expect(result.code).toBe(1);

@@ -217,8 +217,8 @@ Options:
       --split-reasoning   move <think>...</think> in the answer into reasoning_content
       --fallback          retry without streaming when the provider refuses to stream
       --log-bodies        put requests (prompts) in the access log (default: never)
-      --resumable <store> memory | redis://host:6379: streams survive disconnects (Rxllm-Stream-Id,
-                          GET /v1/chat/completions/{id}/stream; RXLLM_RESUMABLE_SECRET on every instance)
+      --resumable <store> memory | redis://host:6379: answers resume after a disconnect, on any
+                          instance (GET …/completions/{id}/stream; same RXLLM_RESUMABLE_SECRET)
       --unsafe-no-api-key listen beyond this machine without a key (anyone can spend your credits)
   -h, --help              print this help
 

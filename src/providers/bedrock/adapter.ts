@@ -12,7 +12,8 @@ import { toBedrockInput } from './to-params.ts';
 /**
  * AWS Bedrock: `fromBedrock` over `@aws-sdk/client-bedrock-runtime` (ConverseStream). The region
  * comes from `AWS_REGION` (required), credentials from the AWS chain (env, profile, SSO, role).
- * A replay (`baseURL`) speaks HTTP/1.1 with placeholder credentials.
+ * A replay (`baseURL`) speaks HTTP/1.1 with placeholder credentials (or `AWS_ACCESS_KEY_ID` and
+ * `AWS_SECRET_ACCESS_KEY` of `env` when set).
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
  */
 export const bedrockAdapter: ProviderAdapter<BedrockRuntimeClient, ConverseStreamCommandInput> = {
@@ -45,7 +46,7 @@ export const bedrockAdapter: ProviderAdapter<BedrockRuntimeClient, ConverseStrea
         endpoint: config.baseURL,
         maxAttempts: 1,
         ...attempts,
-        credentials: { accessKeyId: 'replay', secretAccessKey: 'replay' },
+        credentials: { accessKeyId: config.env.AWS_ACCESS_KEY_ID || 'replay', secretAccessKey: config.env.AWS_SECRET_ACCESS_KEY || 'replay' },
         requestHandler: new NodeHttpHandler(),
       });
       return { client, endpoint: config.baseURL };

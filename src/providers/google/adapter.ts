@@ -20,7 +20,7 @@ export const googleAdapter: ProviderAdapter<GoogleGenAI, GenerateContentParamete
   defaultModel: 'gemini-flash-latest',
   environment: { keys: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], keyHelp: 'https://aistudio.google.com/apikey' },
   async createClient(config) {
-    const apiKey = config.baseURL !== undefined ? 'replay' : requireKey(config.env, 'google', this.environment);
+    const apiKey = config.baseURL !== undefined ? (config.env.GEMINI_API_KEY || config.env.GOOGLE_API_KEY || 'replay') : requireKey(config.env, 'google', this.environment);
     const { GoogleGenAI: GoogleSdk } = await importSdk('google', '@google/genai', () => import('@google/genai'));
     const endpoint = config.baseURL ?? 'https://generativelanguage.googleapis.com';
     const httpOptions = {
