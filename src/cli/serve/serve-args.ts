@@ -13,7 +13,7 @@ import { parseReplayFault, type ReplayFaultSpec } from './replay-fault.ts';
 
 /** The options the `rxllm serve` flags set. */
 export type ServeFlags = Required<Pick<ServeOptions, 'provider' | 'host' | 'port' | 'maxBodyBytes' | 'splitReasoning' | 'fallback' | 'speed' | 'replay'>> &
-  Pick<ServeOptions, 'model' | 'idleTimeoutMs' | 'cors' | 'apiKey' | 'allowedHosts' | 'graceMs' | 'fault' | 'logBodies' | 'resumable'>;
+  Pick<ServeOptions, 'model' | 'idleTimeoutMs' | 'cors' | 'apiKey' | 'allowedHosts' | 'graceMs' | 'fault' | 'logBodies' | 'resumable' | 'otel'>;
 
 /** What `rxllm serve …` asks for. */
 export type ServeCommand =
@@ -40,6 +40,7 @@ const options = {
   fault: { type: 'string', multiple: true },
   'log-bodies': { type: 'boolean' },
   resumable: { type: 'string' },
+  otel: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -96,6 +97,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
       fault: values.fault === undefined ? undefined : parseFaultSpec(values.fault.join(','), '--fault'),
       logBodies: values['log-bodies'] === true,
       resumable: values.resumable === undefined ? undefined : parseResumable(values.resumable),
+      otel: values.otel === true,
     },
   };
 }
@@ -217,6 +219,7 @@ Options:
       --split-reasoning   move <think>...</think> in the answer into reasoning_content
       --fallback          retry without streaming when the provider refuses to stream
       --log-bodies        put requests (prompts) in the access log (default: never)
+      --otel              a GenAI span and metrics per request on the registered OpenTelemetry SDK
       --resumable <store> memory | redis://host:6379: answers resume after a disconnect, on any
                           instance (GET …/completions/{id}/stream; same RXLLM_RESUMABLE_SECRET)
       --unsafe-no-api-key listen beyond this machine without a key (anyone can spend your credits)

@@ -58,6 +58,13 @@ export interface ServeOptions extends Omit<GatewayOperators, 'pipe'> {
    * `RXLLM_RESUMABLE_SECRET` (else the API key).
    */
   readonly resumable?: string | undefined;
+  /**
+   * `--otel`: every request recorded by `tapTelemetry` on the global OpenTelemetry tracer and
+   * meter (`@opentelemetry/api`, an optional peer). Exporters are the registered SDK's, configured
+   * by the standard `OTEL_*` variables (e.g. `node --import @opentelemetry/auto-instrumentations-node/register`);
+   * with no SDK registered the API is a no-op.
+   */
+  readonly otel?: boolean | undefined;
   /** Receives one access-log line per request. Default: none. */
   readonly accessLog?: ((line: AccessLogLine) => void) | undefined;
   /** Where provider keys and endpoints are read. Default `process.env`. */
@@ -134,6 +141,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const shutdown = new AbortController();
   let draining = false;
 
+  const telemetry = options.otel === true ? await otelOperator(upstream.adapter.name) : undefined;
   const pipe: GatewayOperators['pipe'] = (deltas, context: GatewayContext) => {
     const record = currentRequest.getStore();
     if (record !== undefined) {
@@ -141,7 +149,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       record.stream = context.stream;
       if (options.logBodies === true) record.request = context.request;
     }
-    return metrics.observe(deltas, context);
+    const observed = metrics.observe(deltas, context);
+    return telemetry === undefined ? observed : observed.pipe(telemetry(context));
   };
   const resumableStreams = options.resumable === undefined ? undefined : await openResumable(options.resumable, env, options.apiKey);
   const chat = nodeChatCompletionsHandler({
@@ -382,4 +391,18 @@ async function openResumable(spec: string, env: NodeJS.ProcessEnv, apiKey: strin
     throw new CliError(`cannot reach Redis at ${spec} (${(error as Error).message}); start it or fix --resumable.`);
   }
   return { streams: resumable(redisStore({ client }), { secret }), close: () => client.destroy() };
+}
+
+/** `--otel`: `tapTelemetry` on the global OpenTelemetry tracer and meter, per request. */
+async function otelOperator(provider: string): Promise<(context: GatewayContext) => import('rxjs').MonoTypeOperatorFunction<import('../../core/delta.ts').Delta>> {
+  let api: typeof import('@opentelemetry/api');
+  try {
+    api = await import('@opentelemetry/api');
+  } catch {
+    throw new CliError('--otel needs the @opentelemetry/api package (and an SDK registered, e.g. with node --import): npm install @opentelemetry/api');
+  }
+  const { tapTelemetry } = await import('../../operators/tapTelemetry.ts');
+  const tracer = api.trace.getTracer('rxllm-serve');
+  const meter = api.metrics.getMeter('rxllm-serve');
+  return (context) => tapTelemetry({ tracer, meter, provider, model: context.route.upstreamModel ?? context.route.model, request: context.request });
 }
