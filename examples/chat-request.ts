@@ -13,7 +13,7 @@ export async function main(): Promise<void> {
   const messages: ChatMessage[] = [{ role: 'user', content: 'Weather in Paris?' }];
   const request: ChatRequest = { system: 'Be brief.', messages, tools: [weather], maxTokens: 2000, reasoning: { budgetTokens: 1024 } };
 
-  const claude$ = stream({ adapter: anthropicAdapter, model: 'claude-sonnet-4-5' }, request); // client from ANTHROPIC_API_KEY
+  const claude$ = stream({ adapter: anthropicAdapter, model: 'claude-sonnet-4-6' }, request); // client from ANTHROPIC_API_KEY
   console.error('left out for Anthropic:', claude$.ignored); // [] here; e.g. `seed` would be listed
   const first = await lastValueFrom(claude$.pipe(accumulate()));
 

@@ -10,6 +10,6 @@ import { anthropicAdapter } from '../src/providers/anthropic/index.ts';
 import { nodeChatCompletionsHandler } from '../src/gateway/index.ts';
 
 const claude = new Anthropic({ maxRetries: 0 }); // ANTHROPIC_API_KEY; retries are the OpenAI client's to make
-const chat = nodeChatCompletionsHandler({ routes: [{ model: 'claude', upstreamModel: 'claude-sonnet-4-5', adapter: anthropicAdapter, client: claude }] });
+const chat = nodeChatCompletionsHandler({ routes: [{ model: 'claude', upstreamModel: 'claude-sonnet-4-6', adapter: anthropicAdapter, client: claude }] });
 export const server = createServer((req, res) => (req.url === '/v1/chat/completions' ? chat(req, res) : res.writeHead(404).end()));
 server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1');

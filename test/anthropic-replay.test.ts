@@ -15,7 +15,7 @@ import { listCases, loadCase, streamReply, type FixtureCase } from './support/fi
 import { run } from './support/runs.ts';
 
 const params: AnthropicMessageParams = {
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-4-6',
   max_tokens: 1024,
   messages: [{ role: 'user', content: 'Hello' }],
 };

@@ -67,7 +67,7 @@ describe('the README gateway example (its own process)', () => {
     }
     expect(text).toBe(c.expect.text);
     expect(upstream.requests.length - before).toBe(1);
-    expect(upstream.requests[before]).toMatchObject({ path: '/v1/messages', body: { model: 'claude-sonnet-4-5', messages: [{ role: 'user' }], stream: true } });
+    expect(upstream.requests[before]).toMatchObject({ path: '/v1/messages', body: { model: 'claude-sonnet-4-6', messages: [{ role: 'user' }], stream: true } });
   });
 });
 

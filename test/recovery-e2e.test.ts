@@ -88,7 +88,7 @@ describe("retryStream({ mode: 'continue' }) with continueFrom (anthropic SDK →
           ? { format: 'anthropic', events: anthropicCase.events, fault: { kind: 'drop', afterEvents: n } }
           : { format: 'anthropic', events: continuation },
       );
-      const target = { adapter: anthropicAdapter, client: new Anthropic({ apiKey: 'test', baseURL: s.url, maxRetries: 0 }), model: 'claude-sonnet-4-5' };
+      const target = { adapter: anthropicAdapter, client: new Anthropic({ apiKey: 'test', baseURL: s.url, maxRetries: 0 }), model: 'claude-sonnet-4-6' };
       const { deltas, error, snapshot } = await run(
         stream(target, request).pipe(retryStream({ mode: 'continue', continueWith: continueFrom(target, request), delay: 10 })),
       );
@@ -96,7 +96,7 @@ describe("retryStream({ mode: 'continue' }) with continueFrom (anthropic SDK →
       expect(snapshot.text).toBe(full);
       expect(textOf(deltas)).toBe(prefix + anthropicText(continuation).slice(repeated ? 15 : 0));
       expect(deltas.some((d) => d.type === 'reset')).toBe(false);
-      expect(deltas.filter((d) => d.type === 'metadata')).toStrictEqual([{ type: 'metadata', provider: 'anthropic', id: 'msg_01QC4g3HwBThD4BaNtBckFDJ', model: 'claude-sonnet-4-5-20250929' }]);
+      expect(deltas.filter((d) => d.type === 'metadata')).toStrictEqual([{ type: 'metadata', provider: 'anthropic', id: 'msg_01QC4g3HwBThD4BaNtBckFDJ', model: 'claude-sonnet-4-6-20250929' }]);
       expect(snapshot.finishReason).toBe('stop');
       expect(s.requests).toHaveLength(2);
       const [first, second] = s.requests;
@@ -196,9 +196,9 @@ describe('through the gateway (node handler) to the openai SDK as client', () =>
         ? { format: 'anthropic', events: anthropicCase.events, fault: { kind: 'drop', afterEvents: n } }
         : { format: 'anthropic', events: continuationEvents(n) },
     );
-    const target = { adapter: anthropicAdapter, client: new Anthropic({ apiKey: 'test', baseURL: s.url, maxRetries: 0 }), model: 'claude-sonnet-4-5' };
+    const target = { adapter: anthropicAdapter, client: new Anthropic({ apiKey: 'test', baseURL: s.url, maxRetries: 0 }), model: 'claude-sonnet-4-6' };
     const client = await gateway({
-      routes: [{ model: 'claude', adapter: anthropicAdapter, client: target.client, upstreamModel: 'claude-sonnet-4-5' }],
+      routes: [{ model: 'claude', adapter: anthropicAdapter, client: target.client, upstreamModel: 'claude-sonnet-4-6' }],
       operators: { pipe: (deltas, context) => deltas.pipe(retryStream({ mode: 'continue', continueWith: continueFrom(target, context.request), delay: 10 })) },
     });
     expect(await streamedText(client, 'claude')).toBe(anthropicText(anthropicCase.events));

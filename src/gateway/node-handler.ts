@@ -37,7 +37,7 @@ import { nodeGuardedRequest } from './request-guard.ts';
  * import Anthropic from '@anthropic-ai/sdk';
  * import { anthropicAdapter } from 'rxllm/anthropic';
  * import { nodeChatCompletionsHandler } from 'rxllm/gateway';
- * const chat = nodeChatCompletionsHandler({ adapter: anthropicAdapter, client: new Anthropic({ maxRetries: 0 }), model: 'claude-sonnet-4-5' });
+ * const chat = nodeChatCompletionsHandler({ adapter: anthropicAdapter, client: new Anthropic({ maxRetries: 0 }), model: 'claude-sonnet-4-6' });
  * createServer((req, res) => (req.url === '/v1/chat/completions' ? chat(req, res) : res.writeHead(404).end())).listen(8080, '127.0.0.1');
  * ```
  * @param config `adapter` + `client` + `model`, or `routes`; `operators`, `maxBodyBytes`, `headers`, `onError`.

@@ -24,7 +24,7 @@ import { webGuardedRequest } from './request-guard.ts';
  * ```ts
  * import { anthropicAdapter } from 'rxllm/anthropic';
  * import { chatCompletionsHandler } from 'rxllm/gateway';
- * const chat = chatCompletionsHandler({ adapter: anthropicAdapter, model: 'claude-sonnet-4-5' }); // key from ANTHROPIC_API_KEY
+ * const chat = chatCompletionsHandler({ adapter: anthropicAdapter, model: 'claude-sonnet-4-6' }); // key from ANTHROPIC_API_KEY
  * export default { fetch: (request: Request) => chat(request) };
  * ```
  * @param config `adapter` + `client` + `model`, or `routes`; `operators`, `maxBodyBytes`, `headers`, `onError`.

@@ -72,7 +72,7 @@ export interface RetryStreamConfig {
  *
  * @example Continue an Anthropic answer when the connection drops mid-way
  * ```ts
- * const target = { adapter: anthropicAdapter, client, model: 'claude-sonnet-4-5' };
+ * const target = { adapter: anthropicAdapter, client, model: 'claude-sonnet-4-6' };
  * stream(target, request).pipe(
  *   retryStream({ mode: 'continue', continueWith: continueFrom(target, request) }),
  *   accumulate(),

@@ -49,7 +49,7 @@ export const CONTINUE_PROMPT =
  *
  * @example
  * ```ts
- * const target = { adapter: anthropicAdapter, client, model: 'claude-sonnet-4-5' };
+ * const target = { adapter: anthropicAdapter, client, model: 'claude-sonnet-4-6' };
  * stream(target, request).pipe(retryStream({ mode: 'continue', continueWith: continueFrom(target, request) }));
  * ```
  *

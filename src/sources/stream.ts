@@ -38,7 +38,7 @@ export interface ChatStream extends Observable<Delta> {
  * ```ts
  * import { stream, accumulate } from 'rxllm';
  * import { anthropicAdapter } from 'rxllm/anthropic';
- * const answer$ = stream({ adapter: anthropicAdapter, client: new Anthropic(), model: 'claude-sonnet-4-5' },
+ * const answer$ = stream({ adapter: anthropicAdapter, client: new Anthropic(), model: 'claude-sonnet-4-6' },
  *   { system: 'Be brief.', messages: [{ role: 'user', content: 'Why is the sky blue?' }], maxTokens: 400 });
  * answer$.pipe(accumulate()).subscribe((s) => render(s.text));
  * ```

@@ -228,7 +228,7 @@ Options:
 Examples:
   rxllm serve
   rxllm serve --replay anthropic-thinking --speed 2 --fault drop=20
-  ANTHROPIC_API_KEY=... rxllm serve -p anthropic -m claude-sonnet-4-5 --cors http://localhost:4200
+  ANTHROPIC_API_KEY=... rxllm serve -p anthropic -m claude-sonnet-4-6 --cors http://localhost:4200
   RXLLM_API_KEY=$(openssl rand -hex 32) rxllm serve -p openai --host 0.0.0.0 --port 8080
   curl -s localhost:8080/health; curl -s localhost:8080/metrics
 

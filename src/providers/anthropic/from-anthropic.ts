@@ -56,7 +56,7 @@ export type AnthropicRequestOptions = Omit<NonNullable<Parameters<Anthropic['mes
  * @example
  * ```ts
  * const client = new Anthropic();
- * fromAnthropic(client, { model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'Hi' }] })
+ * fromAnthropic(client, { model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user', content: 'Hi' }] })
  *   .pipe(accumulate(), last())
  *   .subscribe((s) => console.log(s.text, s.usage));
  * ```
