@@ -232,6 +232,8 @@ describe('rxllm serve flags', () => {
         graceMs: 10_000,
         fault: undefined,
         logBodies: false,
+        resumable: undefined,
+        otel: false,
       },
     });
     const command = parseServeArgs(['--port', '9000', '-m', 'claude-x', '--split-reasoning', '--idle-timeout', '30s', '--fallback', '--max-body', '2mb', '--host', '0.0.0.0'], {
