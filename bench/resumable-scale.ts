@@ -37,7 +37,8 @@ const { values } = parseArgs({
     delay: { type: 'string', default: '100' },
     seed: { type: 'string', default: '7' },
     modes: { type: 'string', default: 'redis,memory,none' },
-    fixture: { type: 'string', default: 'openai-chat/text-long' },
+    fixture: { type: 'string', default: 'openai-chat/text' },
+    'long-fixture': { type: 'string', default: 'openai-chat/text-long' },
   },
 });
 const STREAMS = Number(values.streams);
@@ -65,12 +66,17 @@ function random(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-const fixture = loadCase(values.fixture);
-const codec = codecOf(fixture.format);
-await codec.ready?.();
 const contentOf = (data: unknown): string => (data as { choices?: { delta?: { content?: string | null } }[] })?.choices?.[0]?.delta?.content ?? '';
-/** Indices of the recorded events that carry answer text (the deltas whose latency is measured). */
-const contentEvents = fixture.events.map((e, i) => (contentOf(e.data) !== '' ? i : -1)).filter((i) => i >= 0);
+/** The recording the current phase streams, its codec, and the indices of its events that carry answer text. */
+let fixture = loadCase(values.fixture);
+let codec = codecOf(fixture.format);
+let contentEvents: number[] = [];
+async function useFixture(id: string): Promise<void> {
+  fixture = loadCase(id);
+  codec = codecOf(fixture.format);
+  await codec.ready?.();
+  contentEvents = fixture.events.map((e, i) => (contentOf(e.data) !== '' ? i : -1)).filter((i) => i >= 0);
+}
 
 // --- upstream: the replay server, with each written chunk stamped --------------------------------
 /** Per stream: the time each recorded event was handed to the socket (performance.now()). */
@@ -105,6 +111,12 @@ await info?.connect();
 async function redisInfo(section: string, field: string): Promise<number> {
   const text = await info!.info(section);
   return Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(text)![1]);
+}
+/** INFO memory: all data (used_memory), the keys (used_memory_dataset), the client connections (mem_clients_normal). */
+async function redisMemory(): Promise<{ used: number; dataset: number; clients: number; connected: number }> {
+  const text = (await info!.info('memory')) + (await info!.info('clients'));
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)![1]);
+  return { used: field('used_memory'), dataset: field('used_memory_dataset'), clients: field('mem_clients_normal'), connected: field('connected_clients') };
 }
 
 /** Starts `rxllm serve` on a free port; resolves with its base URL once it printed its start line. */
@@ -268,6 +280,8 @@ function quantile(sorted: Float64Array, q: number): number {
 
 interface Phase {
   readonly mode: Mode;
+  readonly fixture: string;
+  readonly deltasPerStream: number;
   readonly streams: number;
   readonly ok: number;
   readonly textMismatch: number;
@@ -282,32 +296,35 @@ interface Phase {
   readonly upChunks: number;
   readonly serveCpuMs: number;
   readonly redisCpuMs?: number;
-  readonly redisPeak?: { readonly bytes: number; readonly live: number; readonly entries: number };
+  readonly redisPeak?: { readonly bytes: number; readonly dataset: number; readonly clients: number; readonly connections: number; readonly live: number; readonly entries: number };
   readonly redisAfter?: number;
   readonly wallMs: number;
 }
 
-async function phase(mode: Mode): Promise<Phase> {
+async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
+  await useFixture(fixtureId);
   const spec = mode === 'redis' ? redis!.url : mode === 'memory' ? 'memory' : undefined;
   const [a, b] = await Promise.all([serve(spec), serve(spec)]);
   upTimes = Array.from({ length: STREAMS }, () => new Float64Array(fixture.events.length));
   upWrites = 0;
   const before = { received: upstream.received(), streams: upstream.streams() };
   await sleep(500);
-  const baseline = mode === 'redis' ? await redisInfo('memory', 'used_memory') : 0;
+  const baseline = mode === 'redis' ? await redisMemory() : { used: 0, dataset: 0, clients: 0, connected: 0 };
   const redisCpu0 = mode === 'redis' ? (await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys')) : 0;
   const cpu0 = cpuMs(a.child.pid!) + cpuMs(b.child.pid!);
   const t0 = performance.now();
 
   // Redis memory samples while the streams run
-  let peak = { bytes: 0, live: 0, entries: 0 };
+  let peak = { bytes: 0, dataset: 0, clients: 0, connections: 0, live: 0, entries: 0 };
   let sampling = mode === 'redis';
   const sampler = (async () => {
     while (sampling) {
       await sleep(500);
       const live = upstream.received() - before.received - (upstream.streams().ended - before.streams.ended);
-      const used = await redisInfo('memory', 'used_memory');
-      if (live > peak.live || (live === peak.live && used - baseline > peak.bytes)) peak = { bytes: used - baseline, live, entries: upWrites };
+      const m = await redisMemory();
+      if (live > peak.live || (live === peak.live && m.used - baseline.used > peak.bytes)) {
+        peak = { bytes: m.used - baseline.used, dataset: m.dataset - baseline.dataset, clients: m.clients - baseline.clients, connections: m.connected - baseline.connected, live, entries: upWrites };
+      }
     }
   })();
 
@@ -323,7 +340,7 @@ async function phase(mode: Mode): Promise<Phase> {
   const serveCpuMs = cpuMs(a.child.pid!) + cpuMs(b.child.pid!) - cpu0;
   const redisCpuMs = mode === 'redis' ? ((await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys')) - redisCpu0) * 1000 : undefined;
   await sleep(300);
-  const redisAfter = mode === 'redis' ? (await redisInfo('memory', 'used_memory')) - baseline : undefined;
+  const redisAfter = mode === 'redis' ? (await redisMemory()).used - baseline.used : undefined;
   const after = upstream.streams();
   const providerRequests = upstream.received() - before.received;
   const providerAborted = after.aborted - before.streams.aborted;
@@ -341,6 +358,8 @@ async function phase(mode: Mode): Promise<Phase> {
   const textMismatch = results.filter((r) => r.failure === undefined && (r.text !== fixture.expect.text || !r.doneLast)).length;
   return {
     mode,
+    fixture: fixtureId,
+    deltasPerStream: contentEvents.length,
     streams: STREAMS,
     ok: results.length - failures.length - textMismatch,
     textMismatch,
@@ -363,21 +382,24 @@ async function phase(mode: Mode): Promise<Phase> {
 
 const load0 = (await import('node:os')).loadavg()[0]!;
 const phases: Phase[] = [];
-for (const mode of MODES) {
-  const p = await phase(mode);
+const plan: [Mode, string][] = MODES.map((m) => [m, values.fixture]);
+if (values['long-fixture'] !== '' && MODES.includes('redis')) plan.push(['redis', values['long-fixture']]);
+for (const [mode, fixtureId] of plan) {
+  const p = await phase(mode, fixtureId);
   phases.push(p);
   console.log(
-    `${mode}: ${p.ok}/${p.streams} streams exact, text mismatches ${p.textMismatch}, duplicates ${p.duplicates}, gaps ${p.gaps}, failures ${p.failures.length}${p.failures.length ? ` (${p.failures[0]})` : ''}, ` +
+    `${mode} (${p.fixture}, ${p.deltasPerStream} text deltas/stream, ${DELAY_MS} ms apart): ${p.ok}/${p.streams} streams exact, text mismatches ${p.textMismatch}, duplicates ${p.duplicates}, gaps ${p.gaps}, failures ${p.failures.length}${p.failures.length ? ` (${p.failures[0]})` : ''}, ` +
       `provider requests ${p.providerRequests}, aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas; ` +
       `serve CPU ${(p.serveCpuMs / 1000).toFixed(1)} s = ${((p.serveCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` +
       (p.redisCpuMs !== undefined ? `, redis-server CPU ${((p.redisCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` : '') +
-      (p.redisPeak ? `; Redis used_memory +${(p.redisPeak.bytes / 1024 / 1024).toFixed(1)} MiB with ${p.redisPeak.live} live (${(p.redisPeak.bytes / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB/stream, ${(p.redisPeak.bytes / Math.max(1, p.redisPeak.entries)).toFixed(0)} B/entry), +${(p.redisAfter! / 1024 / 1024).toFixed(1)} MiB after all ended` : '') +
+      (p.redisPeak ? `; Redis used_memory +${(p.redisPeak.bytes / 1024 / 1024).toFixed(1)} MiB with ${p.redisPeak.live} live (${(p.redisPeak.bytes / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB/stream: keys ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB = ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.entries)).toFixed(0)} B/entry over ${p.redisPeak.entries} entries, client connections ${(p.redisPeak.clients / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB for ${p.redisPeak.connections} more connections), +${(p.redisAfter! / 1024 / 1024).toFixed(1)} MiB after all ended` : '') +
       `; wall ${(p.wallMs / 1000).toFixed(1)} s`,
   );
 }
-const base = phases.find((p) => p.mode === 'none');
-const mem = phases.find((p) => p.mode === 'memory');
-for (const p of phases) {
+const same = phases.filter((p) => p.fixture === values.fixture);
+const base = same.find((p) => p.mode === 'none');
+const mem = same.find((p) => p.mode === 'memory');
+for (const p of same) {
   if (p.mode === 'none') continue;
   for (const ref of [base, mem]) {
     if (ref === undefined || ref === p) continue;
