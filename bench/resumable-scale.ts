@@ -18,7 +18,7 @@
  * redis-server (INFO cpu).
  *
  * 127.0.0.1 only, bounded (a hard stop after 170 s), about 2 minutes with the defaults:
- *   node bench/resumable-scale.ts [--streams 1000] [--delay 100] [--seed 7] [--modes redis,memory,none]
+ *   node bench/resumable-scale.ts [--streams 1000] [--delay 250] [--seed 7] [--modes redis,memory,none]
  * Exits 1 when a check fails. Needs redis-server (apt-get install redis-server).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,7 +34,7 @@ import { startRedisServer } from '../test/support/redis-server.ts';
 const { values } = parseArgs({
   options: {
     streams: { type: 'string', default: '1000' },
-    delay: { type: 'string', default: '100' },
+    delay: { type: 'string', default: '250' },
     seed: { type: 'string', default: '7' },
     modes: { type: 'string', default: 'redis,memory,none' },
     fixture: { type: 'string', default: 'openai-chat/text' },
