@@ -214,7 +214,12 @@ interface StreamResult {
   readonly failure?: string;
   /** Latency of each text delta delivered live, ms. */
   readonly latencies: number[];
+  /** The same, of the deltas written upstream within the steady window (every stream started, none ended). */
+  readonly steady: number[];
 }
+
+/** The current phase's steady window (performance.now() times): after the starts settled, before the first stream can end. */
+let steadyWindow = { from: 0, to: 0 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -237,17 +242,21 @@ function judge(j: number, parts: readonly { events: Ev[]; liveFrom: number }[], 
   }
   // the m-th text delta at the client is the m-th content event upstream
   const latencies: number[] = [];
+  const steady: number[] = [];
   const up = upTimes[j]!;
   let m = 0;
   for (const p of parts) {
     for (const e of p.events) {
       if (e.data === '[DONE]' || contentOf(JSON.parse(e.data)) === '') continue;
       const written = up[contentEvents[m]!]!;
-      if (written >= p.liveFrom) latencies.push(e.t - written);
+      if (written >= p.liveFrom) {
+        latencies.push(e.t - written);
+        if (written >= steadyWindow.from && written <= steadyWindow.to) steady.push(e.t - written);
+      }
       m++;
     }
   }
-  return { text, duplicates, gaps, doneLast: all.at(-1)?.data === '[DONE]', latencies };
+  return { text, duplicates, gaps, doneLast: all.at(-1)?.data === '[DONE]', latencies, steady };
 }
 
 const body = (j: number) => JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: `bench ${j}` }], stream: true });
@@ -259,17 +268,17 @@ async function client(j: number, first: string, second: string | undefined): Pro
   const t0 = performance.now();
   if (second === undefined) {
     const r = await exchange(`${first}/chat/completions`, { method: 'POST', body: body(j) });
-    if (r.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${r.status}`, latencies: [] };
+    if (r.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${r.status}`, latencies: [], steady: [] };
     return judge(j, [{ events: r.events, liveFrom: t0 }], false);
   }
   const k = 1 + Math.floor(random() * (fixture.events.length - 4));
   const a = await exchange(`${first}/chat/completions`, { method: 'POST', body: body(j) }, k);
-  if (a.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${a.status}`, latencies: [] };
+  if (a.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${a.status}`, latencies: [], steady: [] };
   await sleep(random() * 500);
   const last = a.events.at(-1)?.id ?? '0';
   const resumeAt = performance.now();
   const b = await exchange(`${second}/chat/completions/${a.id}/stream`, { method: 'GET', headers: { 'last-event-id': last } });
-  if (b.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `resume status ${b.status}`, latencies: [] };
+  if (b.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `resume status ${b.status}`, latencies: [], steady: [] };
   // events written upstream before the resume was asked for arrive as backlog: not latency
   return judge(j, [{ events: a.events, liveFrom: t0 }, { events: b.events, liveFrom: resumeAt }], true);
 }
@@ -293,6 +302,11 @@ interface Phase {
   readonly p50: number;
   readonly p99: number;
   readonly liveDeltas: number;
+  readonly steadyP50: number;
+  readonly steadyP99: number;
+  readonly steadyDeltas: number;
+  /** CPU µs per upstream chunk within the steady window: the serve processes, redis-server. */
+  readonly steadyCpu: { readonly serve: number; readonly redis: number; readonly chunks: number };
   readonly upChunks: number;
   readonly serveCpuMs: number;
   readonly redisCpuMs?: number;
@@ -313,6 +327,13 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   const redisCpu0 = mode === 'redis' ? (await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys')) : 0;
   const cpu0 = cpuMs(a.child.pid!) + cpuMs(b.child.pid!);
   const t0 = performance.now();
+  steadyWindow = { from: t0 + 3_000, to: t0 + fixture.events.length * DELAY_MS };
+  const redisCpuNow = async () => (mode === 'redis' ? ((await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys'))) * 1000 : 0);
+  const cpuAt = async (at: number) => {
+    await sleep(at - performance.now());
+    return { serve: cpuMs(a.child.pid!) + cpuMs(b.child.pid!), redis: await redisCpuNow(), chunks: upWrites };
+  };
+  const windowCpu = Promise.all([cpuAt(steadyWindow.from), cpuAt(steadyWindow.to)]);
 
   // Redis memory samples while the streams run
   let peak = { bytes: 0, dataset: 0, clients: 0, connections: 0, live: 0, entries: 0 };
@@ -331,10 +352,12 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   const results = await Promise.all(
     Array.from({ length: STREAMS }, (_, j) => {
       const [first, second] = j % 2 === 0 ? [a.base, b.base] : [b.base, a.base];
-      return client(j, first, mode === 'redis' ? second : undefined).catch((error: unknown) => ({ text: '', duplicates: 0, gaps: 0, doneLast: false, failure: String(error), latencies: [] }) as StreamResult);
+      return client(j, first, mode === 'redis' ? second : undefined).catch((error: unknown) => ({ text: '', duplicates: 0, gaps: 0, doneLast: false, failure: String(error), latencies: [], steady: [] }) as StreamResult);
     }),
   );
   const wallMs = performance.now() - t0;
+  const [w0, w1] = await windowCpu;
+  const steadyChunks = Math.max(1, w1.chunks - w0.chunks);
   sampling = false;
   await sampler;
   const serveCpuMs = cpuMs(a.child.pid!) + cpuMs(b.child.pid!) - cpu0;
@@ -354,6 +377,7 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   let at = 0;
   for (const r of results) for (const l of r.latencies) all[at++] = l;
   all.sort();
+  const steady = Float64Array.from(results.flatMap((r) => r.steady)).sort();
   const failures = results.filter((r) => r.failure !== undefined).map((r) => r.failure!);
   const textMismatch = results.filter((r) => r.failure === undefined && (r.text !== fixture.expect.text || !r.doneLast)).length;
   return {
@@ -371,6 +395,10 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
     p50: quantile(all, 0.5),
     p99: quantile(all, 0.99),
     liveDeltas: all.length,
+    steadyP50: quantile(steady, 0.5),
+    steadyP99: quantile(steady, 0.99),
+    steadyDeltas: steady.length,
+    steadyCpu: { serve: ((w1.serve - w0.serve) * 1000) / steadyChunks, redis: ((w1.redis - w0.redis) * 1000) / steadyChunks, chunks: steadyChunks },
     upChunks: upWrites,
     serveCpuMs,
     redisCpuMs,
@@ -389,7 +417,7 @@ for (const [mode, fixtureId] of plan) {
   phases.push(p);
   console.log(
     `${mode} (${p.fixture}, ${p.deltasPerStream} text deltas/stream, ${DELAY_MS} ms apart): ${p.ok}/${p.streams} streams exact, text mismatches ${p.textMismatch}, duplicates ${p.duplicates}, gaps ${p.gaps}, failures ${p.failures.length}${p.failures.length ? ` (${p.failures[0]})` : ''}, ` +
-      `provider requests ${p.providerRequests}, aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas; ` +
+      `provider requests ${p.providerRequests}, aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas (steady window: p50 ${p.steadyP50.toFixed(2)} ms p99 ${p.steadyP99.toFixed(2)} ms over ${p.steadyDeltas}; CPU ${p.steadyCpu.serve.toFixed(1)} µs/delta serve${p.mode === 'redis' ? ` + ${p.steadyCpu.redis.toFixed(1)} redis-server` : ''}); ` +
       `serve CPU ${(p.serveCpuMs / 1000).toFixed(1)} s = ${((p.serveCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` +
       (p.redisCpuMs !== undefined ? `, redis-server CPU ${((p.redisCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` : '') +
       (p.redisPeak ? `; Redis used_memory +${(p.redisPeak.bytes / 1024 / 1024).toFixed(1)} MiB with ${p.redisPeak.live} live (${(p.redisPeak.bytes / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB/stream: keys ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB = ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.entries)).toFixed(0)} B/entry over ${p.redisPeak.entries} entries, client connections ${(p.redisPeak.clients / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB for ${p.redisPeak.connections} more connections), +${(p.redisAfter! / 1024 / 1024).toFixed(1)} MiB after all ended` : '') +
@@ -403,7 +431,10 @@ for (const p of same) {
   if (p.mode === 'none') continue;
   for (const ref of [base, mem]) {
     if (ref === undefined || ref === p) continue;
-    console.log(`added latency per delta, ${p.mode} vs ${ref.mode}: p50 ${(p.p50 - ref.p50).toFixed(2)} ms, p99 ${(p.p99 - ref.p99).toFixed(2)} ms; CPU ${(((p.serveCpuMs - ref.serveCpuMs) * 1000) / p.upChunks).toFixed(1)} µs/delta on the serve processes`);
+    console.log(
+      `added by ${p.mode} vs ${ref.mode}, all live deltas: p50 ${(p.p50 - ref.p50).toFixed(2)} ms, p99 ${(p.p99 - ref.p99).toFixed(2)} ms, serve CPU ${(((p.serveCpuMs - ref.serveCpuMs) * 1000) / p.upChunks).toFixed(1)} µs/delta; ` +
+        `steady window: p50 ${(p.steadyP50 - ref.steadyP50).toFixed(2)} ms, p99 ${(p.steadyP99 - ref.steadyP99).toFixed(2)} ms, serve CPU ${(p.steadyCpu.serve - ref.steadyCpu.serve).toFixed(1)} µs/delta`,
+    );
   }
 }
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${load0.toFixed(2)} at the start, ${(await import('node:os')).loadavg()[0]!.toFixed(2)} at the end`);
