@@ -82,6 +82,8 @@ async function useFixture(id: string): Promise<void> {
 /** Per stream: the time each recorded event was handed to the socket (performance.now()). */
 let upTimes: Float64Array[] = [];
 let upWrites = 0;
+/** Per stream: provider requests received for it (each must be exactly 1). */
+let upRequests = new Uint16Array(0);
 const tags = new WeakMap<object, { j: number; i: number }>();
 const originalWrite = ServerResponse.prototype.write;
 ServerResponse.prototype.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
@@ -96,6 +98,7 @@ ServerResponse.prototype.write = function (this: ServerResponse, chunk: unknown,
 const upstream = await startReplayServer((req) => {
   const j = Number(/^bench (\d+)$/.exec(String(req.body?.messages?.[0]?.content))?.[1] ?? NaN);
   if (!Number.isInteger(j) || upTimes[j] === undefined) return undefined;
+  upRequests[j]!++;
   const parts = fixture.events.map((e, i) => {
     const part = codec.encodeEvent(e);
     tags.set(part, { j, i });
@@ -284,7 +287,8 @@ async function client(j: number, first: string, second: string | undefined): Pro
 }
 
 function quantile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  // NaN when empty (a phase too short for a steady window)
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 interface Phase {
@@ -298,6 +302,8 @@ interface Phase {
   readonly gaps: number;
   readonly failures: string[];
   readonly providerRequests: number;
+  /** Streams whose provider request count is not exactly 1. */
+  readonly notOneRequest: number;
   readonly providerAborted: number;
   readonly p50: number;
   readonly p99: number;
@@ -321,6 +327,7 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   const [a, b] = await Promise.all([serve(spec), serve(spec)]);
   upTimes = Array.from({ length: STREAMS }, () => new Float64Array(fixture.events.length));
   upWrites = 0;
+  upRequests = new Uint16Array(STREAMS);
   const before = { received: upstream.received(), streams: upstream.streams() };
   await sleep(500);
   const baseline = mode === 'redis' ? await redisMemory() : { used: 0, dataset: 0, clients: 0, connected: 0 };
@@ -357,7 +364,8 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   );
   const wallMs = performance.now() - t0;
   const [w0, w1] = await windowCpu;
-  const steadyChunks = Math.max(1, w1.chunks - w0.chunks);
+  // no steady window when the streams are shorter than the starts' spread: NaN
+  const steadyChunks = steadyWindow.to > steadyWindow.from && w1.chunks > w0.chunks ? w1.chunks - w0.chunks : Number.NaN;
   sampling = false;
   await sampler;
   const serveCpuMs = cpuMs(a.child.pid!) + cpuMs(b.child.pid!) - cpu0;
@@ -391,6 +399,7 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
     gaps: results.reduce((n, r) => n + r.gaps, 0),
     failures,
     providerRequests,
+    notOneRequest: upRequests.filter((n) => n !== 1).length,
     providerAborted,
     p50: quantile(all, 0.5),
     p99: quantile(all, 0.99),
@@ -417,7 +426,7 @@ for (const [mode, fixtureId] of plan) {
   phases.push(p);
   console.log(
     `${mode} (${p.fixture}, ${p.deltasPerStream} text deltas/stream, ${DELAY_MS} ms apart): ${p.ok}/${p.streams} streams exact, text mismatches ${p.textMismatch}, duplicates ${p.duplicates}, gaps ${p.gaps}, failures ${p.failures.length}${p.failures.length ? ` (${p.failures[0]})` : ''}, ` +
-      `provider requests ${p.providerRequests}, aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas (steady window: p50 ${p.steadyP50.toFixed(2)} ms p99 ${p.steadyP99.toFixed(2)} ms over ${p.steadyDeltas}; CPU ${p.steadyCpu.serve.toFixed(1)} µs/delta serve${p.mode === 'redis' ? ` + ${p.steadyCpu.redis.toFixed(1)} redis-server` : ''}); ` +
+      `provider requests ${p.providerRequests} (streams without exactly one: ${p.notOneRequest}), aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas (steady window: p50 ${p.steadyP50.toFixed(2)} ms p99 ${p.steadyP99.toFixed(2)} ms over ${p.steadyDeltas}; CPU ${p.steadyCpu.serve.toFixed(1)} µs/delta serve${p.mode === 'redis' ? ` + ${p.steadyCpu.redis.toFixed(1)} redis-server` : ''}); ` +
       `serve CPU ${(p.serveCpuMs / 1000).toFixed(1)} s = ${((p.serveCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` +
       (p.redisCpuMs !== undefined ? `, redis-server CPU ${((p.redisCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` : '') +
       (p.redisPeak ? `; Redis used_memory +${(p.redisPeak.bytes / 1024 / 1024).toFixed(1)} MiB with ${p.redisPeak.live} live (${(p.redisPeak.bytes / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB/stream: keys ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB = ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.entries)).toFixed(0)} B/entry over ${p.redisPeak.entries} entries, client connections ${(p.redisPeak.clients / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB for ${p.redisPeak.connections} more connections), +${(p.redisAfter! / 1024 / 1024).toFixed(1)} MiB after all ended` : '') +
@@ -440,7 +449,7 @@ for (const p of same) {
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${load0.toFixed(2)} at the start, ${(await import('node:os')).loadavg()[0]!.toFixed(2)} at the end`);
 
 const failed = phases.some(
-  (p) => p.ok !== p.streams || p.duplicates > 0 || p.gaps > 0 || p.providerRequests !== p.streams || p.providerAborted > 0,
+  (p) => p.ok !== p.streams || p.duplicates > 0 || p.gaps > 0 || p.providerRequests !== p.streams || p.notOneRequest > 0 || p.providerAborted > 0,
 );
 await info?.quit();
 await redis?.stop();
