@@ -219,6 +219,8 @@ interface StreamResult {
   readonly latencies: number[];
   /** The same, of the deltas written upstream within the steady window (every stream started, none ended). */
   readonly steady: number[];
+  /** The live deltas read on the other instance after the resume (its live tail), ms. */
+  readonly resumed: number[];
 }
 
 /** The current phase's steady window (performance.now() times): after the starts settled, before the first stream can end. */
@@ -246,20 +248,22 @@ function judge(j: number, parts: readonly { events: Ev[]; liveFrom: number }[], 
   // the m-th text delta at the client is the m-th content event upstream
   const latencies: number[] = [];
   const steady: number[] = [];
+  const resumed: number[] = [];
   const up = upTimes[j]!;
   let m = 0;
-  for (const p of parts) {
+  for (const [n, p] of parts.entries()) {
     for (const e of p.events) {
       if (e.data === '[DONE]' || contentOf(JSON.parse(e.data)) === '') continue;
       const written = up[contentEvents[m]!]!;
       if (written >= p.liveFrom) {
         latencies.push(e.t - written);
+        if (n > 0) resumed.push(e.t - written);
         if (written >= steadyWindow.from && written <= steadyWindow.to) steady.push(e.t - written);
       }
       m++;
     }
   }
-  return { text, duplicates, gaps, doneLast: all.at(-1)?.data === '[DONE]', latencies, steady };
+  return { text, duplicates, gaps, doneLast: all.at(-1)?.data === '[DONE]', latencies, steady, resumed };
 }
 
 const body = (j: number) => JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: `bench ${j}` }], stream: true });
@@ -271,17 +275,17 @@ async function client(j: number, first: string, second: string | undefined): Pro
   const t0 = performance.now();
   if (second === undefined) {
     const r = await exchange(`${first}/chat/completions`, { method: 'POST', body: body(j) });
-    if (r.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${r.status}`, latencies: [], steady: [] };
+    if (r.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${r.status}`, latencies: [], steady: [], resumed: [] };
     return judge(j, [{ events: r.events, liveFrom: t0 }], false);
   }
   const k = 1 + Math.floor(random() * (fixture.events.length - 4));
   const a = await exchange(`${first}/chat/completions`, { method: 'POST', body: body(j) }, k);
-  if (a.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${a.status}`, latencies: [], steady: [] };
+  if (a.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `status ${a.status}`, latencies: [], steady: [], resumed: [] };
   await sleep(random() * 500);
   const last = a.events.at(-1)?.id ?? '0';
   const resumeAt = performance.now();
   const b = await exchange(`${second}/chat/completions/${a.id}/stream`, { method: 'GET', headers: { 'last-event-id': last } });
-  if (b.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `resume status ${b.status}`, latencies: [], steady: [] };
+  if (b.status !== 200) return { text: '', duplicates: 0, gaps: 0, doneLast: false, failure: `resume status ${b.status}`, latencies: [], steady: [], resumed: [] };
   // events written upstream before the resume was asked for arrive as backlog: not latency
   return judge(j, [{ events: a.events, liveFrom: t0 }, { events: b.events, liveFrom: resumeAt }], true);
 }
@@ -311,6 +315,9 @@ interface Phase {
   readonly steadyP50: number;
   readonly steadyP99: number;
   readonly steadyDeltas: number;
+  readonly resumedP50: number;
+  readonly resumedP99: number;
+  readonly resumedDeltas: number;
   /** CPU µs per upstream chunk within the steady window: the serve processes, redis-server. */
   readonly steadyCpu: { readonly serve: number; readonly redis: number; readonly chunks: number };
   readonly upChunks: number;
@@ -359,7 +366,7 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   const results = await Promise.all(
     Array.from({ length: STREAMS }, (_, j) => {
       const [first, second] = j % 2 === 0 ? [a.base, b.base] : [b.base, a.base];
-      return client(j, first, mode === 'redis' ? second : undefined).catch((error: unknown) => ({ text: '', duplicates: 0, gaps: 0, doneLast: false, failure: String(error), latencies: [], steady: [] }) as StreamResult);
+      return client(j, first, mode === 'redis' ? second : undefined).catch((error: unknown) => ({ text: '', duplicates: 0, gaps: 0, doneLast: false, failure: String(error), latencies: [], steady: [], resumed: [] }) as StreamResult);
     }),
   );
   const wallMs = performance.now() - t0;
@@ -386,6 +393,7 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   for (const r of results) for (const l of r.latencies) all[at++] = l;
   all.sort();
   const steady = Float64Array.from(results.flatMap((r) => r.steady)).sort();
+  const resumed = Float64Array.from(results.flatMap((r) => r.resumed)).sort();
   const failures = results.filter((r) => r.failure !== undefined).map((r) => r.failure!);
   const textMismatch = results.filter((r) => r.failure === undefined && (r.text !== fixture.expect.text || !r.doneLast)).length;
   return {
@@ -407,6 +415,9 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
     steadyP50: quantile(steady, 0.5),
     steadyP99: quantile(steady, 0.99),
     steadyDeltas: steady.length,
+    resumedP50: quantile(resumed, 0.5),
+    resumedP99: quantile(resumed, 0.99),
+    resumedDeltas: resumed.length,
     steadyCpu: { serve: ((w1.serve - w0.serve) * 1000) / steadyChunks, redis: ((w1.redis - w0.redis) * 1000) / steadyChunks, chunks: steadyChunks },
     upChunks: upWrites,
     serveCpuMs,
@@ -426,7 +437,7 @@ for (const [mode, fixtureId] of plan) {
   phases.push(p);
   console.log(
     `${mode} (${p.fixture}, ${p.deltasPerStream} text deltas/stream, ${DELAY_MS} ms apart): ${p.ok}/${p.streams} streams exact, text mismatches ${p.textMismatch}, duplicates ${p.duplicates}, gaps ${p.gaps}, failures ${p.failures.length}${p.failures.length ? ` (${p.failures[0]})` : ''}, ` +
-      `provider requests ${p.providerRequests} (streams without exactly one: ${p.notOneRequest}), aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas (steady window: p50 ${p.steadyP50.toFixed(2)} ms p99 ${p.steadyP99.toFixed(2)} ms over ${p.steadyDeltas}; CPU ${p.steadyCpu.serve.toFixed(1)} µs/delta serve${p.mode === 'redis' ? ` + ${p.steadyCpu.redis.toFixed(1)} redis-server` : ''}); ` +
+      `provider requests ${p.providerRequests} (streams without exactly one: ${p.notOneRequest}), aborted ${p.providerAborted}; latency/delta p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms over ${p.liveDeltas} live deltas (steady window: p50 ${p.steadyP50.toFixed(2)} ms p99 ${p.steadyP99.toFixed(2)} ms over ${p.steadyDeltas}; CPU ${p.steadyCpu.serve.toFixed(1)} µs/delta serve${p.mode === 'redis' ? ` + ${p.steadyCpu.redis.toFixed(1)} redis-server` : ''}${p.mode === 'redis' ? `; live tail after the resume on the other instance: p50 ${p.resumedP50.toFixed(2)} ms p99 ${p.resumedP99.toFixed(2)} ms over ${p.resumedDeltas}` : ''}); ` +
       `serve CPU ${(p.serveCpuMs / 1000).toFixed(1)} s = ${((p.serveCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` +
       (p.redisCpuMs !== undefined ? `, redis-server CPU ${((p.redisCpuMs * 1000) / p.upChunks).toFixed(1)} µs/delta` : '') +
       (p.redisPeak ? `; Redis used_memory +${(p.redisPeak.bytes / 1024 / 1024).toFixed(1)} MiB with ${p.redisPeak.live} live (${(p.redisPeak.bytes / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB/stream: keys ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB = ${(p.redisPeak.dataset / Math.max(1, p.redisPeak.entries)).toFixed(0)} B/entry over ${p.redisPeak.entries} entries, client connections ${(p.redisPeak.clients / Math.max(1, p.redisPeak.live) / 1024).toFixed(1)} KiB for ${p.redisPeak.connections} more connections), +${(p.redisAfter! / 1024 / 1024).toFixed(1)} MiB after all ended` : '') +
