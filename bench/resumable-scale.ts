@@ -1,24 +1,28 @@
 /**
  * Resumable streams at scale (issue 14, "Scale figures"): two `rxllm serve --resumable redis://…`
- * processes on one local redis-server, upstream a loopback replay server (this process) streaming
- * the recorded `openai-chat/text-long` answer (304 events, 300 content chunks) paced. N concurrent
- * streams, half started on A and half on B; each client is cut once after a random number of
- * events and resumes on the other instance with `Last-Event-ID` after a random pause. Checks:
- * every text equal to the recording, ids dense from 1 (0 duplicates, 0 gaps), `[DONE]` last, one
- * provider request per stream and none aborted.
+ * processes A and B on one local redis-server, upstream a loopback replay server (in this process,
+ * `record: false`) streaming a recording paced (`--delay` ms per event). N concurrent streams
+ * (starts spread over 2 s), half posted to A and half to B; each client drops its socket after a
+ * random number of events, waits 0-500 ms and resumes on the other instance with `Last-Event-ID`.
+ * Checks: every text equal to the recording, `[DONE]` last, ids dense from 1 (0 duplicates, 0
+ * gaps), exactly one provider request per stream, none aborted.
  *
- * The same load (N streams, same pace, no cut) then runs on two `rxllm serve --resumable memory`
- * and two plain `rxllm serve` processes, for the latency and CPU comparison.
+ * Phases: redis (cut + resume), memory and none (two `--resumable memory` / two plain serve
+ * processes, same load, no cut) on `--fixture` (default `openai-chat/text`, 30 text deltas), then
+ * redis again on `--long-fixture` (default `openai-chat/text-long`, 300 text deltas; '' skips it).
  *
- * Figures: Redis memory per live stream (INFO used_memory minus the idle baseline, at the sample
- * with the most streams live), latency per delta (client read time minus the replay server's
- * write time of that chunk, same process, same clock; only deltas delivered live, not the
- * backlog a resume replays) p50/p99 per mode, CPU per delta of the serve processes
- * (/proc/<pid>/stat utime+stime over the phase, divided by the upstream chunks streamed) and of
- * redis-server (INFO cpu).
+ * Figures: Redis memory per live stream (INFO used_memory, used_memory_dataset and
+ * mem_clients_normal above the idle baseline, at the last sample with the most streams live);
+ * latency per delta p50/p99 (the client's read time minus the replay server's `write` of that
+ * chunk: `ServerResponse.prototype.write` is wrapped here to stamp the chunks of each request;
+ * same process, same clock; only deltas delivered live, not the backlog a resume replays), over
+ * the whole phase and over the steady window (every stream started, none ended); CPU per delta
+ * of both serve processes (/proc/<pid>/stat utime+stime) and of redis-server (INFO cpu), per
+ * upstream chunk.
  *
  * 127.0.0.1 only, bounded (a hard stop after 170 s), about 2 minutes with the defaults:
  *   node bench/resumable-scale.ts [--streams 1000] [--delay 250] [--seed 7] [--modes redis,memory,none]
+ *     [--fixture openai-chat/text] [--long-fixture openai-chat/text-long]
  * Exits 1 when a check fails. Needs redis-server (apt-get install redis-server).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
