@@ -123,6 +123,21 @@ describe.skipIf(!hasScript && process.env.CI !== 'true')('rxllm chat in a termin
   });
 });
 
+describe.skipIf(!hasScript && process.env.CI !== 'true')('Ctrl-C at the prompt', () => {
+  it('once warns, twice exits with 130', async () => {
+    const term = new Terminal(['chat', '--speed', '0'], { OPENAI_API_KEY: '' });
+    try {
+      await term.waitFor('you ›');
+      term.type('\x03');
+      await term.waitFor('press Ctrl-C again to exit');
+      term.type('\x03');
+      expect(await term.exited).toBe(130);
+    } finally {
+      term.child.kill();
+    }
+  });
+});
+
 describe('rxllm chat without a terminal', () => {
   it('piped stdin is the prompt', async () => {
     const server = await startReplayServer(streamReply(text), { record: true });
