@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { Redis as IORedis } from 'ioredis';
+import { fromIoredis, type IoredisLike } from '../src/resumable/ioredis.ts';
 import { firstValueFrom, from, interval, lastValueFrom, map, Observable, Subject, take, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -87,7 +89,16 @@ interface Kit {
 const kits: Kit[] = [
   { name: 'memory', skip: false, store: () => memoryStore() },
   { name: 'redis', skip: skipRedis, store: (c) => redisStore({ client: c ?? client }) },
+  // the same store over an ioredis client (fromIoredis), for the single-instance cases
+  { name: 'redis (ioredis)', skip: skipRedis, store: (c) => redisStore({ client: c ?? ioredisClient(), prefix: 'rxllm:io:' }) },
 ];
+
+/** An ioredis connection to the test server, wrapped for redisStore. */
+function ioredisClient(): RedisClientLike {
+  const io = new IORedis(server!.url, { protocol: 2 });
+  opened.push({ close: async () => io.disconnect() });
+  return fromIoredis(io as unknown as IoredisLike);
+}
 
 for (const kit of kits) {
   describe.skipIf(kit.skip)(`resumable on the ${kit.name} store`, () => {

@@ -9,6 +9,8 @@ export { resumable } from './resumable.ts';
 export type { OwnerOptions, Published, Resumable, ResumableOptions, ResumeOptions } from './resumable.ts';
 export { memoryStore } from './memoryStore.ts';
 export { redisStore } from './redisStore.ts';
+export { fromIoredis } from './ioredis.ts';
+export type { IoredisLike } from './ioredis.ts';
 export type { RedisClientLike, RedisConnectionLike, RedisStoreOptions } from './redisStore.ts';
 export { ResumableError } from './errors.ts';
 export type { ResumableErrorCode } from './errors.ts';
