@@ -26,7 +26,9 @@ export class RxllmError extends Error {
 
   constructor(message: string, options: RxllmErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // rxllm's own error classes fix their `name` as a field (a minifier renames classes); a
+    // subclass of yours gets its class name
+    this.name = new.target === RxllmError ? 'RxllmError' : new.target.name;
     this.partial = options.partial;
   }
 
@@ -62,6 +64,7 @@ export interface ProviderErrorOptions extends RxllmErrorOptions {
  * official SDKs' retry logic).
  */
 export class ProviderError extends RxllmError {
+  override name: string = 'ProviderError';
   readonly provider: string;
   readonly status: number | undefined;
   readonly code: string | undefined;
@@ -82,6 +85,7 @@ export class ProviderError extends RxllmError {
  * everything that had arrived. Retrying repeats the whole request.
  */
 export class StreamTruncatedError extends RxllmError {
+  override name: string = 'StreamTruncatedError';
   readonly provider: string;
 
   constructor(message: string, options: RxllmErrorOptions & { readonly provider: string }) {
@@ -95,6 +99,7 @@ export class StreamTruncatedError extends RxllmError {
  * frame). `line` is the offending text (cut to 200 characters).
  */
 export class MalformedChunkError extends RxllmError {
+  override name: string = 'MalformedChunkError';
   readonly provider: string;
   readonly line: string;
 
@@ -117,6 +122,7 @@ export interface IdleTimeoutErrorOptions extends RxllmErrorOptions {
 
 /** Raised by `timeoutIdle` when no content delta arrived in time; the source was unsubscribed (request aborted). */
 export class IdleTimeoutError extends RxllmError {
+  override name: string = 'IdleTimeoutError';
   readonly phase: 'first' | 'idle';
   readonly afterMs: number;
   readonly deltaCount: number;
@@ -134,6 +140,7 @@ export class IdleTimeoutError extends RxllmError {
  * switches to the non-streaming call on it.
  */
 export class StreamingUnsupportedError extends RxllmError {
+  override name: string = 'StreamingUnsupportedError';
   readonly provider: string;
 
   constructor(message: string, options: RxllmErrorOptions & { readonly provider: string }) {
@@ -147,6 +154,7 @@ export class StreamingUnsupportedError extends RxllmError {
  * `highWaterMark` because the consumer reads slower than the source produces.
  */
 export class BufferOverflowError extends RxllmError {
+  override name: string = 'BufferOverflowError';
   /** The limit that was passed, in deltas. */
   readonly highWaterMark: number;
 
@@ -165,6 +173,7 @@ export type LifecycleHookName = 'onStart' | 'onDelta' | 'onComplete' | 'onError'
  * `onDelta` and `onComplete`); otherwise it goes to the `onHookError` option.
  */
 export class LifecycleHookError extends RxllmError {
+  override name: string = 'LifecycleHookError';
   readonly hook: LifecycleHookName;
 
   constructor(message: string, options: RxllmErrorOptions & { readonly hook: LifecycleHookName }) {
@@ -181,6 +190,7 @@ export class LifecycleHookError extends RxllmError {
  * (`messages[2].content[1]`). Fields that can be left out are reported as ignored instead.
  */
 export class UnsupportedRequestError extends RxllmError {
+  override name: string = 'UnsupportedRequestError';
   readonly provider: string;
   readonly param: string;
 
@@ -197,6 +207,7 @@ export class UnsupportedRequestError extends RxllmError {
  * `variables` names what to set (`OPENAI_API_KEY`; `AWS_REGION`); `sdkPackage` what to install.
  */
 export class ProviderSetupError extends RxllmError {
+  override name: string = 'ProviderSetupError';
   readonly provider: string;
   /** `missing-credentials`: set one of `variables`; `sdk-not-installed`: `npm install` `sdkPackage`. */
   readonly reason: 'missing-credentials' | 'sdk-not-installed';

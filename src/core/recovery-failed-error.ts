@@ -14,6 +14,7 @@ export interface RecoveryFailedErrorOptions extends RxllmErrorOptions {
  * `partial` already is what was emitted since the last `reset`.
  */
 export class RecoveryFailedError extends RxllmError {
+  override name: string = 'RecoveryFailedError';
   /** Recoveries made (retries or provider switches) before giving up. */
   readonly attempts: number;
 

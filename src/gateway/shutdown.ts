@@ -11,6 +11,7 @@ import { ProviderError } from '../core/errors.ts';
  * it), an error event `server_shutting_down` then `[DONE]` after.
  */
 export class GatewayShutdownError extends ProviderError {
+  override name: string = 'GatewayShutdownError';
   constructor(message = 'The server is shutting down and ended this response before it finished; send the request again.') {
     super(message, { provider: 'rxllm-gateway', status: 503, code: 'server_shutting_down', retryable: true });
   }

@@ -35,6 +35,7 @@ export interface JsonParseErrorOptions extends RxllmErrorOptions {
  * (`offset`). Nothing is repaired: `lastPartial` is what had arrived, never a completed value.
  */
 export class JsonParseError extends RxllmError {
+  override name: string = 'JsonParseError';
   readonly text: string;
   readonly offset: number;
   readonly truncated: boolean;
@@ -65,6 +66,7 @@ export interface SchemaValidationErrorOptions extends RxllmErrorOptions {
 
 /** A streamed JSON answer parsed, but the schema rejected it; `issues` say why. */
 export class SchemaValidationError extends RxllmError {
+  override name: string = 'SchemaValidationError';
   readonly issues: readonly StandardSchemaV1.Issue[];
   readonly text: string;
   readonly value: unknown;

@@ -29,6 +29,7 @@ const STATUS: Readonly<Record<ResumableErrorCode, number>> = {
 
 /** A resume, cancel or publish failed; `code` says why and `status` is the HTTP status for it. */
 export class ResumableError extends RxllmError {
+  override name: string = 'ResumableError';
   readonly code: ResumableErrorCode;
   /** The HTTP status a server answers with (404, 400, 410, 429, 503). */
   readonly status: number;

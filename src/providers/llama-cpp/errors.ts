@@ -32,6 +32,7 @@ export type LlamaCppModelErrorCode =
  * absolute path (`undefined` when the error is not about a file).
  */
 export class LlamaCppModelError extends ProviderError {
+  override name: string = 'LlamaCppModelError';
   declare readonly code: LlamaCppModelErrorCode;
   /** The model file's absolute path, when the error is about one. */
   readonly path: string | undefined;
