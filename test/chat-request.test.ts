@@ -328,3 +328,28 @@ describe('the replay codecs list', () => {
     expect(replayCodecs).toEqual(adapters.flatMap((a) => (a.replay === undefined ? [] : [a.replay])));
   });
 });
+
+describe('stream() without a client', () => {
+  it('builds the client from process.env on subscribe, and a request the provider cannot take errors the subscriber', async () => {
+    const server = await startReplayServer(streamReply(loadCase('openai-chat/text')), { record: true });
+    const saved = { key: process.env.OPENAI_API_KEY, base: process.env.OPENAI_BASE_URL };
+    process.env.OPENAI_API_KEY = 'sk-from-env';
+    process.env.OPENAI_BASE_URL = `${server.url}/v1`;
+    try {
+      const deltas$ = stream(adapter('openai'), { messages: [{ role: 'user', content: 'hi' }] });
+      expect(server.requests).toHaveLength(0); // cold: nothing before subscribe
+      const s = await lastValueFrom(deltas$.pipe(accumulate()));
+      expect(s.text).toBe(loadCase('openai-chat/text').expect.text);
+      expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-from-env');
+    } finally {
+      if (saved.key === undefined) delete process.env.OPENAI_API_KEY;
+      else process.env.OPENAI_API_KEY = saved.key;
+      if (saved.base === undefined) delete process.env.OPENAI_BASE_URL;
+      else process.env.OPENAI_BASE_URL = saved.base;
+      await server.close();
+    }
+    const refused = stream(adapter('bedrock'), { messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }] });
+    expect(refused.ignored).toEqual([]);
+    await expect(lastValueFrom(refused)).rejects.toBeInstanceOf(UnsupportedRequestError);
+  });
+});

@@ -4,7 +4,7 @@
  * goes into headers. The Web and node:http handlers are thin shells over it.
  * @module
  */
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { Delta } from '../core/delta.ts';
 import { UnsupportedRequestError } from '../core/errors.ts';
@@ -12,6 +12,7 @@ import { isStreamingUnsupported } from '../core/streaming-unsupported.ts';
 import { fallbackToNonStreaming } from '../operators/fallbackToNonStreaming.ts';
 import { splitReasoning } from '../operators/splitReasoning.ts';
 import { timeoutIdle } from '../operators/timeoutIdle.ts';
+import { lazySource, processEnv } from '../sources/adapter-support.ts';
 import type { ProviderAdapter, Translation } from '../sources/provider-adapter.ts';
 import { headerValue } from '../sse/headers.ts';
 import { InvalidRequestError } from './invalid-request.ts';
@@ -202,25 +203,12 @@ export class ChatCompletions {
     if (route.client !== undefined) return route.adapter.source(route.client, params, { stream });
     let client = this.clients.get(route);
     if (client === undefined) {
-      const env = this.config.env ?? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+      const env = this.config.env ?? processEnv();
       client = route.adapter.createClient({ env, maxRetries: 0 }).then((c) => c.client);
       this.clients.set(route, client);
     }
     const pending = client;
-    return new Observable<Delta>((subscriber) => {
-      let inner: { unsubscribe(): void } | undefined;
-      let closed = false;
-      pending.then(
-        (c) => {
-          if (!closed) inner = route.adapter.source(c, params, { stream }).subscribe(subscriber);
-        },
-        (error: unknown) => subscriber.error(error),
-      );
-      return () => {
-        closed = true;
-        inner?.unsubscribe();
-      };
-    });
+    return lazySource(() => pending, (built) => route.adapter.source(built, params, { stream }));
   }
 }
 

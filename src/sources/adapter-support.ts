@@ -71,3 +71,8 @@ export function lazySource<M>(load: () => Promise<M>, create: (module: M) => Obs
     };
   });
 }
+
+/** `process.env` where there is one (Node, Deno, Bun), else an empty environment (browsers, edge). */
+export function processEnv(): Readonly<Record<string, string | undefined>> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}

@@ -2,7 +2,8 @@
  * `stream()`: one {@link ChatRequest}, any provider.
  * @module
  */
-import { Observable } from 'rxjs';
+import { type Observable, throwError } from 'rxjs';
+import { lazySource, processEnv } from './adapter-support.ts';
 import type { ChatRequest, IgnoredParam } from '../core/chat-request.ts';
 import type { Delta } from '../core/delta.ts';
 import type { ProviderAdapter, SourceOptions, Translation } from './provider-adapter.ts';
@@ -61,26 +62,14 @@ export function stream<Client, Params>(
   } catch (error) {
     failure = error;
   }
-  const deltas = new Observable<Delta>((subscriber) => {
-    if (translation === undefined) {
-      subscriber.error(failure);
-      return;
-    }
-    const params = translation.params;
-    if (client !== undefined) return adapter.source(client, params, options).subscribe(subscriber);
-    let inner: { unsubscribe(): void } | undefined;
-    let closed = false;
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-    adapter.createClient({ env }).then(
-      ({ client: built }) => {
-        if (!closed) inner = adapter.source(built, params, options).subscribe(subscriber);
-      },
-      (error: unknown) => subscriber.error(error),
-    );
-    return () => {
-      closed = true;
-      inner?.unsubscribe();
-    };
-  });
+  const deltas: Observable<Delta> =
+    translation === undefined
+      ? throwError(() => failure)
+      : client !== undefined
+        ? adapter.source(client, translation.params, options)
+        : lazySource(
+            () => adapter.createClient({ env: processEnv() }),
+            ({ client: built }) => adapter.source(built, translation!.params, options),
+          );
   return Object.assign(deltas, { ignored: translation?.ignored ?? [] });
 }
