@@ -4,7 +4,11 @@
  * @see https://platform.openai.com/docs/api-reference/chat/object
  * @internal
  */
-import type { Snapshot } from '../core/delta.ts';
+import type { Observable, Subscription } from 'rxjs';
+import type { Delta, Snapshot } from '../core/delta.ts';
+import { SnapshotBuilder } from '../core/snapshot-builder.ts';
+import { errorStatus } from '../sse/frames.ts';
+import { upstreamErrorHeaders } from '../sse/headers.ts';
 import { toOpenAIFinishReason } from '../providers/openai/finish-reason.ts';
 import { toOpenAIUsage } from '../providers/openai/usage.ts';
 import type { ChatCompletionUsage } from '../sse/wire.ts';
@@ -70,4 +74,26 @@ export function toChatCompletion(snapshot: Snapshot, model: string, id: string, 
     choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
     usage: toOpenAIUsage(snapshot.usage ?? {}),
   };
+}
+
+/**
+ * Answers a non-streaming request: collects `deltas` into one `chat.completion` (status 200), or
+ * on an error sends the error body with its status and the upstream's `retry-after` /
+ * `x-request-id`. `send` writes the answer (the node:http or Web handler's own way); the returned
+ * subscription is unsubscribed when the client leaves. @internal
+ */
+export function answerWhole(
+  deltas: Observable<Delta>,
+  model: string,
+  formatError: (error: unknown) => unknown,
+  send: (status: number, body: unknown, headers: Readonly<Record<string, string>>) => void,
+): Subscription {
+  const builder = new SnapshotBuilder();
+  const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
+  const created = Math.floor(Date.now() / 1000);
+  return deltas.subscribe({
+    next: (delta) => builder.apply(delta),
+    error: (error: unknown) => send(errorStatus(error), formatError(error), upstreamErrorHeaders(error)),
+    complete: () => send(200, toChatCompletion(builder.snapshot(), model, id, created), {}),
+  });
 }

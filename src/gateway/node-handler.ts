@@ -2,13 +2,10 @@
  * The gateway on node:http: `POST /v1/chat/completions` over any adapter.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SnapshotBuilder } from '../core/snapshot-builder.ts';
 import { serveSSE } from '../node/sseHandler.ts';
-import { defaultErrorBody, errorStatus } from '../sse/frames.ts';
-import { upstreamErrorHeaders } from '../sse/headers.ts';
-import { toChatCompletion } from './chat-completion.ts';
+import { defaultErrorBody } from '../sse/frames.ts';
+import { answerWhole } from './chat-completion.ts';
 import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES, type PreparedChat } from './chat-completions.ts';
 import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONBody } from './read-body.ts';
@@ -71,7 +68,10 @@ export function nodeChatCompletionsHandler(config: ChatCompletionsConfig): (req:
         };
         const answerHeaders = { ...headers, ...prepared.headers };
         if (prepared.parsed.stream) serveSSE(prepared.deltas, prepared.parsed.body, res, { model: prepared.parsed.model, headers: answerHeaders, formatError });
-        else answerWhole(prepared, res, answerHeaders, formatError);
+        else {
+          const subscription = answerWhole(prepared.deltas, prepared.parsed.model, formatError, (status, answer, extra) => sendJSON(res, status, answer, { ...answerHeaders, ...extra }));
+          res.once('close', () => subscription.unsubscribe());
+        }
       })
       .catch((error: unknown) => {
         if (error instanceof InvalidRequestError) sendJSON(res, error.status, error.toBody(), headers);
@@ -83,18 +83,6 @@ export function nodeChatCompletionsHandler(config: ChatCompletionsConfig): (req:
   };
 }
 
-/** A non-streaming answer: the deltas collected into one `chat.completion`. */
-function answerWhole(prepared: PreparedChat, res: ServerResponse, headers: Readonly<Record<string, string>>, formatError: (error: unknown) => unknown): void {
-  const builder = new SnapshotBuilder();
-  const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
-  const created = Math.floor(Date.now() / 1000);
-  const subscription = prepared.deltas.subscribe({
-    next: (delta) => builder.apply(delta),
-    error: (error: unknown) => sendJSON(res, errorStatus(error), formatError(error), { ...headers, ...upstreamErrorHeaders(error) }),
-    complete: () => sendJSON(res, 200, toChatCompletion(builder.snapshot(), prepared.parsed.model, id, created), headers),
-  });
-  res.once('close', () => subscription.unsubscribe());
-}
 
 /**
  * Answers a refused request without reading its body into memory: the body is drained (up to

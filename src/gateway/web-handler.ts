@@ -2,11 +2,9 @@
  * The gateway on the Web `Request` → `Response` API (Node 22+, Deno, Bun, edge runtimes).
  * @module
  */
-import { SnapshotBuilder } from '../core/snapshot-builder.ts';
-import { defaultErrorBody, errorStatus } from '../sse/frames.ts';
-import { upstreamErrorHeaders } from '../sse/headers.ts';
+import { defaultErrorBody } from '../sse/frames.ts';
 import { toSSEResponse } from '../sse/toSSEResponse.ts';
-import { toChatCompletion } from './chat-completion.ts';
+import { answerWhole } from './chat-completion.ts';
 import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES } from './chat-completions.ts';
 import { InvalidRequestError } from './invalid-request.ts';
 import { readJSONRequest } from './read-body.ts';
@@ -79,14 +77,7 @@ export function chatCompletionsHandler(config: ChatCompletionsConfig): (request:
       return toSSEResponse(deltas, { model: parsed.model, includeUsage: parsed.includeUsage, headers: answerHeaders, formatError, signal: request.signal });
     }
     return new Promise<Response>((resolve) => {
-      const builder = new SnapshotBuilder();
-      const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
-      const created = Math.floor(Date.now() / 1000);
-      const subscription = deltas.subscribe({
-        next: (delta) => builder.apply(delta),
-        error: (error: unknown) => resolve(json(errorStatus(error), formatError(error), { ...prepared.headers, ...upstreamErrorHeaders(error) })),
-        complete: () => resolve(json(200, toChatCompletion(builder.snapshot(), parsed.model, id, created), prepared.headers)),
-      });
+      const subscription = answerWhole(deltas, parsed.model, formatError, (status, answer, extra) => resolve(json(status, answer, { ...prepared.headers, ...extra })));
       request.signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
     });
   };
