@@ -9,34 +9,22 @@
  * Without Chromium (or with RXLLM_SKIP_BROWSER set) it is skipped with one loud line; with
  * CI=true it is required (.ci/run installs Chromium).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSkip, launchChromium } from '../support/chromium.ts';
 import { buildApp, type BuiltApp } from '../../examples/angular/build.ts';
 import { startServe, type ServeHandle } from '../../src/cli/serve/server.ts';
 import { loadCase } from '../support/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const skip = browserSkip('test/browser/angular-chat', 'the Angular example in headless Chromium');
 const VIEWPORT = { width: 900, height: 640 };
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// skipped loudly without Chromium (or with RXLLM_SKIP_BROWSER); required when CI=true
-const skip =
-  process.env.CI === 'true'
-    ? undefined
-    : process.env.RXLLM_SKIP_BROWSER
-      ? `RXLLM_SKIP_BROWSER=${process.env.RXLLM_SKIP_BROWSER} is set; unset it to run the test`
-      : existsSync(CHROMIUM)
-        ? undefined
-        : `no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` to run the test (required with CI=true)`;
-if (skip !== undefined) {
-  console.warn(`\n*** test/browser/angular-chat: SKIPPED the Angular example in headless Chromium: ${skip}. ***\n`);
-}
 
 interface Proxied {
   readonly prompt: string;
@@ -56,12 +44,6 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
   const proxied: Proxied[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this on CI), ` +
-          'and with CI=true this test is required (without CI it is skipped when Chromium is missing).',
-      );
-    }
     const started = performance.now();
     app = await buildApp({ rxllmEntry: join(root, 'src/angular/index.ts') });
     buildMs = performance.now() - started;
@@ -107,13 +89,7 @@ describe.skipIf(skip !== undefined)('the Angular example app in headless Chromiu
     origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
 
     dir = await mkdtemp(join(tmpdir(), 'rxllm-angular-'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: VIEWPORT,
-      deviceScaleFactor: 1,
-      args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(dir, { viewport: VIEWPORT });
   }, 60_000);
 
   afterAll(async () => {

@@ -8,7 +8,6 @@
  * Without Chromium (or with RXLLM_SKIP_BROWSER set) it is skipped with one loud line; with
  * CI=true it is required (.ci/run installs Chromium).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,26 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSkip, launchChromium } from '../support/chromium.ts';
 import { startServe, type ServeHandle } from '../../src/cli/serve/server.ts';
 import { loadCase } from '../support/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const skip = browserSkip('test/browser/serve-fromSSE', 'the headless Chromium test of fromSSE');
 const VIEWPORT = { width: 800, height: 600 };
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// skipped loudly without Chromium (or with RXLLM_SKIP_BROWSER); required when CI=true
-const skip =
-  process.env.CI === 'true'
-    ? undefined
-    : process.env.RXLLM_SKIP_BROWSER
-      ? `RXLLM_SKIP_BROWSER=${process.env.RXLLM_SKIP_BROWSER} is set; unset it to run the test`
-      : existsSync(CHROMIUM)
-        ? undefined
-        : `no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` to run the test (required with CI=true)`;
-if (skip !== undefined) {
-  console.warn(`\n*** test/browser/serve-fromSSE: SKIPPED the headless Chromium test of fromSSE: ${skip}. ***\n`);
-}
 
 /** The page: streams from `rxllm serve` with `fromSSE`, reasoning and answer into two elements. */
 function page(serveURL: string, model: string): string {
@@ -88,12 +76,6 @@ describe.skipIf(skip !== undefined)('fromSSE in headless Chromium, reading rxllm
   let bundle: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this on CI), ` +
-          'and with CI=true this test is required (without CI it is skipped when Chromium is missing).',
-      );
-    }
     // rxllm/sse + rxjs as one ESM file for the page; platform 'browser' fails on any Node import
     const built = await build({
       stdin: { contents: "export { fromSSE } from './src/sse/index.ts';\nexport { Observable } from 'rxjs';\n", resolveDir: root, loader: 'ts', sourcefile: 'page-entry.ts' },
@@ -130,22 +112,7 @@ describe.skipIf(skip !== undefined)('fromSSE in headless Chromium, reading rxllm
     });
 
     dir = await mkdtemp(join(tmpdir(), 'rxllm-browser-'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: VIEWPORT,
-      deviceScaleFactor: 1,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(dir, { viewport: VIEWPORT });
   }, 60_000);
 
   afterAll(async () => {

@@ -9,7 +9,6 @@
  * Chromium missing → the test fails saying how to install it (CI installs it). With
  * RXLLM_SKIP_BROWSER set it is skipped, loudly.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,17 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSkip, launchChromium } from '../support/chromium.ts';
 import { startServe, type ServeHandle } from '../../src/cli/serve/server.ts';
 import { loadCase } from '../support/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const skip = browserSkip('test/browser/serve-openai-sdk', 'the headless Chromium test of rxllm serve --cors with the openai SDK');
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const skip = process.env.RXLLM_SKIP_BROWSER ? `RXLLM_SKIP_BROWSER=${process.env.RXLLM_SKIP_BROWSER} is set` : undefined;
-if (skip !== undefined) {
-  console.warn(`\n*** test/browser/serve-openai-sdk: SKIPPED the headless Chromium test of rxllm serve --cors with the openai SDK (${skip}). Unset it to run the test. ***\n`);
-}
 
 /** The page: the openai SDK in the browser against `baseURL`; the results go to `window.result`. */
 function page(baseURL: string, model: string, apiKey: string): string {
@@ -72,12 +68,6 @@ describe.skipIf(skip !== undefined)('the openai SDK in headless Chromium, callin
   const preflights: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this on CI), ` +
-          'or set RXLLM_SKIP_BROWSER=1 to skip this test.',
-      );
-    }
     const built = await build({
       stdin: { contents: "export { OpenAI } from 'openai';\n", resolveDir: root, loader: 'ts', sourcefile: 'openai-entry.ts' },
       bundle: true,
@@ -107,11 +97,7 @@ describe.skipIf(skip !== undefined)('the openai SDK in headless Chromium, callin
     withoutCors = await startServe(common);
 
     dir = await mkdtemp(join(tmpdir(), 'rxllm-browser-sdk-'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(dir);
   }, 60_000);
 
   afterAll(async () => {
