@@ -21,6 +21,8 @@ export interface StreamTarget<Client = unknown, Params = unknown> {
 export interface ChatStream extends Observable<Delta> {
   /** Fields of the request the provider has no place for, left out (see {@link IgnoredParam}). Empty when all fit. */
   readonly ignored: readonly IgnoredParam[];
+  /** Set when the provider answers `responseFormat` through this forced tool call (see `Translation.outputTool`). */
+  readonly outputTool?: string;
 }
 
 /**
@@ -71,5 +73,6 @@ export function stream<Client, Params>(
             () => adapter.createClient({ env: processEnv() }),
             ({ client: built }) => adapter.source(built, translation!.params, options),
           );
-  return Object.assign(deltas, { ignored: translation?.ignored ?? [] });
+  const outputTool = translation?.outputTool;
+  return Object.assign(deltas, { ignored: translation?.ignored ?? [] }, outputTool === undefined ? {} : { outputTool });
 }

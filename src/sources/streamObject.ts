@@ -48,15 +48,12 @@ export function streamObject<T, Client = unknown, Params = unknown>(
 ): Observable<PartialJson<T>> {
   const { name, jsonSchema, schema, description, emit, openStrings, scheduler, stream: streaming, signal } = options;
   const asked: ChatRequest = { ...request, responseFormat: { type: 'json-schema', name, schema: jsonSchema, ...(description === undefined ? {} : { description }) } };
-  const adapter = 'adapter' in target ? target.adapter : target;
-  let outputTool: string | undefined;
-  try {
-    outputTool = adapter.toParams(asked, ('adapter' in target ? target.model : undefined) ?? adapter.defaultModel).outputTool;
-  } catch {
-    outputTool = undefined; // stream() reports the same failure to the subscriber
-  }
-  let deltas: Observable<Delta> = stream(target, asked, { ...(streaming === undefined ? {} : { stream: streaming }), ...(signal === undefined ? {} : { signal }) });
-  if (outputTool !== undefined) deltas = deltas.pipe(filter((d) => d.type !== 'text' && d.type !== 'tool-call-start' && d.type !== 'tool-call-end'), map(argumentsAsText));
+  const answer = stream(target, asked, { ...(streaming === undefined ? {} : { stream: streaming }), ...(signal === undefined ? {} : { signal }) });
+  // Bedrock answers through a forced tool: its argument fragments are the JSON text
+  const deltas: Observable<Delta> =
+    answer.outputTool === undefined
+      ? answer
+      : answer.pipe(filter((d) => d.type !== 'text' && d.type !== 'tool-call-start' && d.type !== 'tool-call-end'), map(argumentsAsText));
   return deltas.pipe(
     partialJson<T>({ ...(emit === undefined ? {} : { emit }), ...(openStrings === undefined ? {} : { openStrings }), ...(scheduler === undefined ? {} : { scheduler }), ...(schema === undefined ? {} : { schema }) }),
   );
