@@ -3,12 +3,11 @@
  * what to do.
  * @internal
  */
+import { causeChain, connectionFailureCode, UNREACHABLE_CODES } from '../core/error-classification.ts';
 import { ProviderError, RxllmError } from '../core/errors.ts';
 import type { Connection } from './providers.ts';
 import { terminalText } from './terminal-text.ts';
 
-/** Error codes (Node, undici) of a connection that never reached the server. */
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /**
  * The message for `error`, raised by `where`'s source: one line, plus a hint line where one
@@ -47,31 +46,15 @@ function explain(error: unknown, where: Pick<Connection, 'endpoint' | 'endpointV
  * cause's message when the chain holds the SDKs' `APIConnectionError` or fetch's `fetch failed`.
  */
 function connectionFailure(error: unknown): string | undefined {
+  const code = connectionFailureCode(error, UNREACHABLE_CODES);
+  if (code !== undefined) return code;
   let failed = false;
   let innermost: string | undefined;
-  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = codeOf(e);
-    if (code !== undefined) return code;
+  for (const e of causeChain(error)) {
     const name = (e as { constructor?: { name?: string } }).constructor?.name;
     const message = (e as { message?: unknown }).message;
     if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError' || message === 'fetch failed') failed = true;
     if (typeof message === 'string') innermost = message;
   }
   return failed ? innermost : undefined;
-}
-
-/** An unreachable-server code on `e` or, for an AggregateError, on one of its errors. */
-function codeOf(e: object): string | undefined {
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && unreachableCodes.has(code)) return code;
-  const inner = (e as { errors?: unknown }).errors;
-  if (Array.isArray(inner)) {
-    for (const x of inner) {
-      if (typeof x === 'object' && x !== null) {
-        const found = codeOf(x);
-        if (found !== undefined) return found;
-      }
-    }
-  }
-  return undefined;
 }

@@ -86,11 +86,17 @@ export const CONNECTION_FAILURE_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-/** The first connection-failure code (`ECONNREFUSED`, …) in `error`'s cause chain, or `undefined`. */
-export function connectionFailureCode(error: unknown): string | undefined {
+/** The codes of {@link CONNECTION_FAILURE_CODES} that mean the server was never reached (refused, not found, no route, connect timeout). */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The first code of `codes` (default {@link CONNECTION_FAILURE_CODES}) in `error`'s cause chain
+ * (an `AggregateError`'s errors included), or `undefined`.
+ */
+export function connectionFailureCode(error: unknown, codes: ReadonlySet<string> = CONNECTION_FAILURE_CODES): string | undefined {
   for (const e of causeChain(error)) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_FAILURE_CODES.has(code)) return code;
+    if (typeof code === 'string' && codes.has(code)) return code;
   }
   return undefined;
 }
