@@ -36,7 +36,7 @@ export {
   StreamingUnsupportedError,
   StreamTruncatedError,
 } from './core/errors.ts';
-export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions } from './core/errors.ts';
+export type { IdleTimeoutErrorOptions, LifecycleHookName, ProviderErrorOptions, RxllmErrorOptions, StreamingUnsupportedErrorOptions } from './core/errors.ts';
 export { ProviderSetupError, UnsupportedRequestError } from './core/errors.ts';
 
 // one request shape for every provider

@@ -135,17 +135,27 @@ export class IdleTimeoutError extends RxllmError {
   }
 }
 
+/** Fields of a {@link StreamingUnsupportedError}. */
+export interface StreamingUnsupportedErrorOptions extends RxllmErrorOptions {
+  /** rxllm's provider name (`openai`, `bedrock`, …). */
+  readonly provider: string;
+  /** The HTTP status of the refusal, when it came with one (400). */
+  readonly status?: number | undefined;
+  /** The provider's error code or type (`unsupported_value`, `ValidationException`, …). */
+  readonly code?: string | undefined;
+}
+
 /**
  * The provider or model does not support streaming for this request. `fallbackToNonStreaming`
- * switches to the non-streaming call on it.
+ * switches to the non-streaming call on it. A {@link ProviderError} that is never `retryable`
+ * (the same streaming request fails the same way); a provider's source raises it where it maps
+ * the SDK's error, with that error as `cause` and the refusal's `status` and `code`.
  */
-export class StreamingUnsupportedError extends RxllmError {
+export class StreamingUnsupportedError extends ProviderError {
   override name: string = 'StreamingUnsupportedError';
-  readonly provider: string;
 
-  constructor(message: string, options: RxllmErrorOptions & { readonly provider: string }) {
-    super(message, options);
-    this.provider = options.provider;
+  constructor(message: string, options: StreamingUnsupportedErrorOptions) {
+    super(message, { ...options, retryable: false });
   }
 }
 

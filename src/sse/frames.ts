@@ -57,7 +57,8 @@ export function retryField(ms: number): string {
 
 /**
  * The OpenAI-shaped body of an error: a {@link ProviderError} keeps its message, `code` and HTTP
- * status (`status_code`); other rxllm errors keep their message with a snake_case code
+ * status (`status_code`) (a `StreamingUnsupportedError` without a code gets
+ * `streaming_unsupported`); other rxllm errors keep their message with a snake_case code
  * (`idle_timeout`, `stream_truncated`, …); any other error is reported without its message
  * (it may hold server internals) as `internal_error`.
  */
@@ -66,7 +67,7 @@ export function defaultErrorBody(error: unknown): OpenAIErrorBody {
     const body: { message: string; type: string; code: string | null; param: null; status_code?: number } = {
       message: error.message,
       type: errorType(error.status),
-      code: error.code ?? null,
+      code: error.code ?? (error instanceof StreamingUnsupportedError ? 'streaming_unsupported' : null),
       param: null,
     };
     if (error.status !== undefined) body.status_code = error.status;
@@ -113,7 +114,6 @@ function rxllmErrorCode(error: RxllmError): string {
   if (error instanceof IdleTimeoutError) return 'idle_timeout';
   if (error instanceof StreamTruncatedError) return 'stream_truncated';
   if (error instanceof MalformedChunkError) return 'malformed_chunk';
-  if (error instanceof StreamingUnsupportedError) return 'streaming_unsupported';
   if (error instanceof BufferOverflowError) return 'buffer_overflow';
   return 'rxllm_error';
 }
