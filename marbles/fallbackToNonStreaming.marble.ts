@@ -17,11 +17,10 @@ const values: Record<string, Delta> = { m, n, a, b, u, f };
 
 const unsupported = new StreamingUnsupportedError('o1 does not stream', { provider: 'openai' });
 /** What the openai source raises for OpenAI's real 400 on `stream: true`. */
-const openAI400 = new ProviderError('openai request failed with HTTP 400', {
+const openAI400 = new StreamingUnsupportedError('openai request failed with HTTP 400', {
   provider: 'openai',
   status: 400,
   code: 'unsupported_value',
-  retryable: false,
   cause: APIError.generate(
     400,
     {

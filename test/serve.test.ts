@@ -351,6 +351,40 @@ describe('rxllm serve: operators', () => {
     expect(got.text).toBe(c.expect.text);
     expect(upstream.requests.slice(before).map((r) => r.body.stream)).toEqual([true, false]);
   });
+
+  it('--fallback also on a refusal said only in words (an OpenAI-compatible server without `param`), next to the adapter\'s recognition', async () => {
+    const c = loadCase('openai-chat/text');
+    const { client } = await serve({ provider: 'openai', model: 'local-model', fallback: true });
+    const refusal = { error: { message: 'Streaming is not supported for this model.', type: 'invalid_request_error', param: null, code: null } };
+    upstream.reply((request) => (request.body.stream ? { kind: 'json', status: 400, body: refusal } : { kind: 'json', body: chatCompletionFromEvents(c.events) }));
+    const before = upstream.requests.length;
+    const got = await collect(await client.chat.completions.create({ model: 'local-model', messages, stream: true }));
+    expect(got.error).toBeUndefined();
+    expect(got.text).toBe(c.expect.text);
+    expect(upstream.requests.slice(before).map((r) => r.body.stream)).toEqual([true, false]);
+  });
+
+  it("--fallback on bedrock: a model without tool use in streaming mode is asked through Converse", async () => {
+    const c = loadCase('bedrock/text');
+    const { client } = await serve({ provider: 'bedrock', model: 'us.meta.llama4-maverick-17b-instruct-v1:0', fallback: true });
+    const refused = { message: "This model doesn't support tool use in streaming mode." };
+    const headers = { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/' };
+    upstream.reply((request) =>
+      request.path.endsWith('/converse-stream') ? { kind: 'json', status: 400, body: refused, headers } : { kind: 'json', body: converseResponseOf(c.events) },
+    );
+    const before = upstream.requests.length;
+    const got = await collect(await client.chat.completions.create({ model: 'us.meta.llama4-maverick-17b-instruct-v1:0', messages, stream: true }));
+    expect(got.error).toBeUndefined();
+    expect(got.text).toBe(c.expect.text);
+    expect(upstream.requests.slice(before).map((r) => r.path.split('/').at(-1))).toEqual(['converse-stream', 'converse']);
+  });
+
+  it("without --fallback, OpenAI's refusal to stream reaches the client as OpenAI's 400 (status and code kept)", async () => {
+    const { client } = await serve({ provider: 'openai', model: 'o1' });
+    const refusal = { error: { message: "Unsupported value: 'stream' does not support true with this model. Supported values are: false.", type: 'invalid_request_error', param: 'stream', code: 'unsupported_value' } };
+    upstream.reply({ kind: 'json', status: 400, body: refusal });
+    await expect(client.chat.completions.create({ model: 'o1', messages, stream: true })).rejects.toMatchObject({ status: 400, code: 'unsupported_value', type: 'invalid_request_error' });
+  });
 });
 
 describe('rxllm serve → Anthropic, Gemini, Bedrock: requests translated, answers streamed back', () => {

@@ -8,25 +8,22 @@ import { StreamingUnsupportedError } from './errors.ts';
 /**
  * Whether `err` says that the provider will not stream this request (so the same request sent
  * without streaming may succeed). Precise on purpose: a wrong `true` would send a second,
- * non-streaming request for an unrelated failure.
+ * non-streaming request for an unrelated failure. Knows no provider: a provider's source raises
+ * its provider's refusal to stream as a {@link StreamingUnsupportedError}, recognised where it
+ * maps the SDK's error by the same function its adapter carries as `isStreamingUnsupported`
+ * (exported from the provider's subpath, for raw SDK errors).
  *
  * True for:
  * - a {@link StreamingUnsupportedError};
- * - OpenAI's (and OpenAI-compatible servers') 400 with `param: 'stream'` and code
- *   `unsupported_value` or `unsupported_parameter`: "Unsupported value: 'stream' does not support
- *   true with this model", "Your organization must be verified to stream this model"
- *   (https://platform.openai.com/docs/guides/error-codes, error object `param`/`code`); read from
- *   the SDK error's `param`/`code` or its `error` body;
- * - Bedrock's `ValidationException` "The model is unsupported for streaming" and "This model
- *   doesn't support tool use in streaming mode" (ConverseStream,
- *   https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-supported-models-features.html);
  * - any message where `stream` or `streaming` is a whole word next to a refusal in the same
- *   sentence ("Streaming is not supported for this model", "does not support streaming",
- *   "verified to stream"). Whole words only: "upstream connect error", "downstream timeout",
+ *   sentence ("Streaming is not supported for this model", "does not support streaming"), or that
+ *   says "verified to stream": the wording of OpenAI-compatible servers and of errors that no
+ *   provider source mapped. Whole words only: "upstream connect error", "downstream timeout",
  *   "mainstream" and "stream_options" never match, nor does a "stream ended" truncation.
  *
- * rxllm's `ProviderError` keeps the SDK error as `cause`; the whole `cause` chain is examined
- * (at most 8 links). Strings are read as messages; other values give `false`.
+ * The whole `cause` chain is examined (at most 8 links), and of each link its `message` and the
+ * `message` of an error body it carries as `error`. Strings are read as messages; other values
+ * give `false`.
  *
  * @param err Any error value, typically from an rxllm source's error notification.
  * @return `true` when the error says streaming is not available for this request.
@@ -37,8 +34,7 @@ export function isStreamingUnsupported(err: unknown): boolean {
     if (current instanceof StreamingUnsupportedError) return true;
     if (typeof current === 'string') return saysStreamingUnsupported(current);
     if (typeof current !== 'object') return false;
-    const e = current as { param?: unknown; code?: unknown; message?: unknown; error?: unknown; cause?: unknown };
-    if (isOpenAIStreamParamError(e) || (isObject(e.error) && isOpenAIStreamParamError(e.error))) return true;
+    const e = current as { message?: unknown; error?: unknown; cause?: unknown };
     if (typeof e.message === 'string' && saysStreamingUnsupported(e.message)) return true;
     if (isObject(e.error) && typeof e.error.message === 'string' && saysStreamingUnsupported(e.error.message)) return true;
     if (e.cause === current) return false;
@@ -49,11 +45,6 @@ export function isStreamingUnsupported(err: unknown): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
-}
-
-/** OpenAI's error object: `{ param: 'stream', code: 'unsupported_value' | 'unsupported_parameter' }`. */
-function isOpenAIStreamParamError(e: { param?: unknown; code?: unknown }): boolean {
-  return e.param === 'stream' && (e.code === 'unsupported_value' || e.code === 'unsupported_parameter');
 }
 
 // A refusal, then within the same sentence the whole word stream/streaming; or the reverse.

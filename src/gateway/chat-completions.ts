@@ -186,7 +186,8 @@ export class ChatCompletions {
     if (parsed.stream) {
       if (operators.idleTimeoutMs !== undefined) deltas = deltas.pipe(timeoutIdle(operators.idleTimeoutMs));
       if (operators.fallback) {
-        const when = adapter.isStreamingUnsupported ?? isStreamingUnsupported;
+        // the provider's recognition, and the provider-neutral test (StreamingUnsupportedError, generic phrasing)
+        const when = (error: unknown) => adapter.isStreamingUnsupported?.(error) === true || isStreamingUnsupported(error);
         deltas = deltas.pipe(fallbackToNonStreaming(() => source(route.streamOnly === true), { when }));
       }
     }

@@ -8,7 +8,12 @@ import { isStreamingUnsupported } from '../core/streaming-unsupported.ts';
 export interface FallbackToNonStreamingConfig {
   /**
    * Whether an error (raised before any content delta) calls for the fallback. Default:
-   * {@link isStreamingUnsupported}. A throw here errors the result with what was thrown.
+   * {@link isStreamingUnsupported}, which needs no provider knowledge: rxllm's provider sources
+   * raise their provider's refusal as a `StreamingUnsupportedError`. For a source of raw SDK
+   * errors, pass the provider's recognition, which its adapter carries as
+   * `isStreamingUnsupported` (`isOpenAIStreamingUnsupported` from `rxllm/openai`,
+   * `isBedrockStreamingUnsupported` from `rxllm/bedrock`). A throw here errors the result with
+   * what was thrown.
    */
   readonly when?: (error: unknown) => boolean;
 }
@@ -49,6 +54,17 @@ export interface FallbackToNonStreamingConfig {
  * fromOpenAI(client, params).pipe(
  *   fallbackToNonStreaming(() => fromOpenAI(client, params, { stream: false })),
  *   accumulate(),
+ * );
+ * ```
+ *
+ * @example Your own Observable over the openai SDK, erroring with its raw `APIError`
+ * ```ts
+ * import { isOpenAIStreamingUnsupported } from 'rxllm/openai'; // = openaiAdapter.isStreamingUnsupported
+ *
+ * myOpenAIStream(params).pipe(
+ *   fallbackToNonStreaming(() => myOpenAICompletion(params), {
+ *     when: (error) => isOpenAIStreamingUnsupported(error) || isStreamingUnsupported(error),
+ *   }),
  * );
  * ```
  *

@@ -157,8 +157,13 @@ export interface ProviderAdapter<Client = any, Params = any> {
    */
   readonly assistantPrefill?: boolean;
   /**
-   * Recognises this provider's "streaming is not supported for this request" errors, for
-   * `fallbackToNonStreaming`'s default `when`. Absent: only `StreamingUnsupportedError`.
+   * Recognises this provider's "streaming is not supported for this request" errors (its SDK's
+   * raw errors, and rxllm errors that keep one as `cause`). The provider's source uses the same
+   * recognition where it maps the SDK's error, so it raises such a refusal as a
+   * `StreamingUnsupportedError`, which `fallbackToNonStreaming`'s default `when`
+   * (`isStreamingUnsupported`) takes without provider knowledge; pass this function as `when` for
+   * raw SDK errors. The gateway's fallback takes an error that this or `isStreamingUnsupported`
+   * recognises. Absent: the provider has no such refusal to recognise.
    */
   isStreamingUnsupported?(error: unknown): boolean;
 }

@@ -6,6 +6,7 @@ import type { BedrockRuntimeClient, ConverseStreamCommandInput } from '@aws-sdk/
 import { ProviderSetupError } from '../../core/errors.ts';
 import { importSdk, lazySource } from '../../sources/adapter-support.ts';
 import type { ProviderAdapter } from '../../sources/provider-adapter.ts';
+import { isBedrockStreamingUnsupported } from './errors.ts';
 import { bedrockReplay } from './replay.ts';
 import { toBedrockInput } from './to-params.ts';
 
@@ -57,4 +58,5 @@ export const bedrockAdapter: ProviderAdapter<BedrockRuntimeClient, ConverseStrea
   toParams: toBedrockInput,
   source: (client, params, options) => lazySource(() => import('./from-bedrock.ts'), (m) => m.fromBedrock(client, params, options)),
   replay: bedrockReplay,
+  isStreamingUnsupported: isBedrockStreamingUnsupported,
 };

@@ -1,12 +1,13 @@
 /**
  * Bedrock's errors as rxllm's typed errors: the SDK's service exceptions (HTTP errors and the
- * stream's exception events), undecodable event-stream frames, and connection failures.
+ * stream's exception events), undecodable event-stream frames, and connection failures; and
+ * {@link isBedrockStreamingUnsupported}, the one public export here (from `rxllm/bedrock`).
  *
  * Error reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html#API_runtime_ConverseStream_Errors
  * @internal
  */
-import { MalformedChunkError, ProviderError, type RxllmError, StreamTruncatedError } from '../../core/errors.ts';
-import { clause, describeError, isConnectionFailure, isRetryableStatus, truncatedError as truncatedStream } from '../../core/error-classification.ts';
+import { MalformedChunkError, ProviderError, type RxllmError, StreamingUnsupportedError, StreamTruncatedError } from '../../core/errors.ts';
+import { causeChain, clause, describeError, isConnectionFailure, isRetryableStatus, truncatedError as truncatedStream } from '../../core/error-classification.ts';
 
 /** rxllm's provider name for Bedrock. */
 export const PROVIDER = 'bedrock';
@@ -38,9 +39,46 @@ function isRetryableException(name: string, status: number | undefined, retryabl
 }
 
 /**
+ * Bedrock's `ValidationException` messages for a request that ConverseStream will not stream:
+ * a model without streaming ("The model is unsupported for streaming."), a model without tool use
+ * in streaming mode ("This model doesn't support tool use in streaming mode.").
+ */
+const STREAMING_UNSUPPORTED = /\bunsupported for streaming\b|\b(?:doesn't|does not) support tool use in streaming mode\b/i;
+
+/** Whether a Bedrock exception (its name, or rxllm's `code` for it, and message) says the request cannot be streamed. */
+function saysStreamingUnsupported(name: unknown, message: unknown): boolean {
+  return typeof name === 'string' && /^validationexception$/i.test(name) && typeof message === 'string' && STREAMING_UNSUPPORTED.test(message);
+}
+
+/**
+ * Whether `error` is Bedrock's refusal to stream this request: a `ValidationException` from
+ * ConverseStream saying the model does not stream ("The model is unsupported for streaming.") or
+ * does not use tools while streaming ("This model doesn't support tool use in streaming mode.");
+ * the non-streaming Converse call may take the same request. Read from the error's `name` (the
+ * SDK's exception) or `code` (an rxllm `ProviderError`) and its `message`, along the `cause`
+ * chain (at most 8 links). `fromBedrock` already raises such a refusal as a
+ * `StreamingUnsupportedError`; this function is for the SDK's raw errors
+ * (`fallbackToNonStreaming`'s `when`), and is `bedrockAdapter.isStreamingUnsupported`.
+ *
+ * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-supported-models-features.html (models and features ConverseStream supports)
+ * @param error Any value: an `@aws-sdk/client-bedrock-runtime` exception, or an error with one as `cause`.
+ * @return `true` when the error says Bedrock will not stream this request; `false` for other
+ * validation errors, throttling, and anything else.
+ */
+export function isBedrockStreamingUnsupported(error: unknown): boolean {
+  for (const e of causeChain(error)) {
+    const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (saysStreamingUnsupported(name, message) || saysStreamingUnsupported(code, message)) return true;
+  }
+  return false;
+}
+
+/**
  * A `ProviderError` for a Bedrock exception: `code` is the exception name
  * (`ThrottlingException`, …), `status` the HTTP status (or a stream error's
- * `originalStatusCode`), `retryable` per {@link isRetryableException}.
+ * `originalStatusCode`), `retryable` per {@link isRetryableException}. A `ValidationException`
+ * saying the request cannot be streamed ({@link isBedrockStreamingUnsupported}) is a
+ * `StreamingUnsupportedError` (never retryable) with the same fields.
  */
 export function bedrockExceptionError(
   name: string,
@@ -48,8 +86,12 @@ export function bedrockExceptionError(
   status: number | undefined,
   options: { readonly cause?: unknown; readonly retryableTrait?: boolean } = {},
 ): ProviderError {
-  const retryable = isRetryableException(name, status, options.retryableTrait);
   const what = `${PROVIDER} answered ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clause(message || 'no message')}.`;
+  if (saysStreamingUnsupported(name, message)) {
+    const todo = 'Send it without streaming (`{ stream: false }`: Converse), or pipe the stream through `fallbackToNonStreaming`.';
+    return new StreamingUnsupportedError(`${what} ${todo}`, { provider: PROVIDER, status, code: name, cause: options.cause });
+  }
+  const retryable = isRetryableException(name, status, options.retryableTrait);
   const todo = retryable
     ? `Sending the same request again may succeed${name === 'ThrottlingException' || status === 429 ? ' after a pause' : ''}.`
     : 'Sending the same request again will fail the same way: fix the request, the model access or the credentials.';

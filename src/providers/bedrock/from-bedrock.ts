@@ -48,7 +48,9 @@ export interface FromBedrockOptions {
  *   exception name (`ThrottlingException`, `ValidationException`, …), `status` the HTTP status,
  *   `retryable` true for throttling, internal, service-unavailable, model stream error and
  *   model timeout, false for validation and access errors; also for a connection failure
- *   before the response (retryable);
+ *   before the response (retryable); a `ValidationException` saying the model does not stream
+ *   this request (see `isBedrockStreamingUnsupported`) is a `StreamingUnsupportedError` (a
+ *   `ProviderError`, not retryable), which `fallbackToNonStreaming` switches on;
  * - `StreamTruncatedError` when the stream ends or the connection drops before `messageStop`
  *   (with the SDK's HTTP/2 handler a dropped stream ends silently: that is told apart from an
  *   abort by the abort signal); a failure after `messageStop` only loses the usage and completes;

@@ -8,5 +8,6 @@ export { fromBedrock } from './from-bedrock.ts';
 export type { FromBedrockOptions } from './from-bedrock.ts';
 export { mapBedrockStopReason } from './finish-reason.ts';
 export { bedrockAdapter } from './adapter.ts';
+export { isBedrockStreamingUnsupported } from './errors.ts';
 export { toBedrockInput } from './to-params.ts';
 export type * from './wire.ts';

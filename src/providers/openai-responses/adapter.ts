@@ -6,6 +6,7 @@ import type OpenAI from 'openai';
 import { lazySource } from '../../sources/adapter-support.ts';
 import type { ProviderAdapter } from '../../sources/provider-adapter.ts';
 import { openaiAdapter } from '../openai/adapter.ts';
+import { isOpenAIStreamingUnsupported } from '../openai/stream-errors.ts';
 import type { OpenAIResponsesParams } from './from-openai-responses.ts';
 import { openAIResponsesReplay } from './replay.ts';
 import { toResponsesParams } from './to-params.ts';
@@ -25,4 +26,6 @@ export const openaiResponsesAdapter: ProviderAdapter<OpenAI, OpenAIResponsesPara
   toParams: toResponsesParams,
   source: (client, params, options) => lazySource(() => import('./from-openai-responses.ts'), (m) => m.fromOpenAIResponses(client, params, options)),
   replay: openAIResponsesReplay,
+  // the Responses API answers with the same error objects as Chat Completions
+  isStreamingUnsupported: isOpenAIStreamingUnsupported,
 };

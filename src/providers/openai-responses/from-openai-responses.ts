@@ -43,6 +43,8 @@ export interface FromOpenAIResponsesOptions {
  *
  * Errors (typed; `partial` holds what had arrived):
  * - HTTP errors and connection failures → `ProviderError` (`status`, `code`, `retryable`);
+ *   OpenAI's 400 refusing `stream: true` (`param: 'stream'`, see `isOpenAIStreamingUnsupported`)
+ *   → `StreamingUnsupportedError`, a `ProviderError` that `fallbackToNonStreaming` switches on;
  * - an `error` event or `response.failed` → `ProviderError` with the error `code`, retryable
  *   for `server_error` / `rate_limit_exceeded`, not for e.g. `insufficient_quota`;
  * - a body that ends, or a connection that drops, before a terminal event → `StreamTruncatedError`;

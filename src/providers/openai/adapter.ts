@@ -8,6 +8,7 @@ import { importSdk, lazySource, requireKey } from '../../sources/adapter-support
 import type { ProviderAdapter } from '../../sources/provider-adapter.ts';
 import type { OpenAIChatParams } from './from-openai.ts';
 import { openAIChatReplay } from './replay.ts';
+import { isOpenAIStreamingUnsupported } from './stream-errors.ts';
 import { toOpenAIParams } from './to-params.ts';
 
 /** Clients built for an OpenAI-compatible server (`OPENAI_BASE_URL`): they get `max_tokens`, which those servers know, for `max_completion_tokens`. */
@@ -55,4 +56,5 @@ export const openaiAdapter: ProviderAdapter<OpenAI, OpenAIChatParams> = {
     return lazySource(() => import('./from-openai.ts'), (m) => m.fromOpenAI(client, sent, options));
   },
   replay: openAIChatReplay,
+  isStreamingUnsupported: isOpenAIStreamingUnsupported,
 };

@@ -1,18 +1,19 @@
 /**
  * OpenAI SDK errors → rxllm's typed errors: the SDK's HTTP and connection errors. (The error
  * payloads sent inside a stream are mapped SDK-free in `stream-errors.ts`, so the chat mapper
- * stays usable from the browser-safe `rxllm/sse`.)
+ * stays usable from the browser-safe `rxllm/sse`; the "streaming unsupported" recognition is
+ * there too, so the adapter can carry it without loading the SDK.)
  *
  * @see https://platform.openai.com/docs/guides/error-codes
  * @module
  */
 import { APIConnectionError, APIError } from 'openai';
-import { ProviderError, type RxllmError } from '../../core/errors.ts';
+import { ProviderError, type RxllmError, StreamingUnsupportedError } from '../../core/errors.ts';
 import { clause, rootCause } from '../../core/error-classification.ts';
 import { type Sink } from '../../sources/create-source.ts';
 import { mapNetworkError } from '../../sources/read-sse.ts';
 import { isRetryableStatus } from '../../core/error-classification.ts';
-import { advice } from './stream-errors.ts';
+import { advice, isOpenAIStreamingUnsupported } from './stream-errors.ts';
 
 /**
  * Maps an error of the openai SDK's request to a typed error: `APIConnectionError` (also its
@@ -20,8 +21,11 @@ import { advice } from './stream-errors.ts';
  * HTTP `status`, the body's `code` (or `type`) and `retryable` as the SDK's own retry rule
  * (`x-should-retry` header, else 408/409/429/5xx), its message naming the status, the code and
  * the body's error message, then what to do (401/403: check the key); anything else →
- * `mapNetworkError` (a dropped connection after content is a `StreamTruncatedError`). The SDK
- * error is the `cause`.
+ * `mapNetworkError` (a dropped connection after content is a `StreamTruncatedError`). An
+ * `APIError` that {@link isOpenAIStreamingUnsupported} recognises (OpenAI's 400 on
+ * `param: 'stream'`) is made a {@link StreamingUnsupportedError} instead, with the same fields
+ * (never retryable), so `fallbackToNonStreaming`'s default test needs no provider knowledge. The
+ * SDK error is the `cause`.
  */
 export function mapOpenAIError(error: unknown, sink: Sink, provider: string, terminal: string): RxllmError {
   if (isA(error, APIConnectionError)) {
@@ -43,8 +47,13 @@ export function mapOpenAIError(error: unknown, sink: Sink, provider: string, ter
     const body = e.error as { message?: unknown } | undefined;
     const detail = typeof body?.message === 'string' ? body.message : e.message;
     const status = e.status === undefined ? '' : ` with HTTP ${e.status}`;
+    const what = `${provider} request failed${status}${code ? ` ${code}` : ''}: ${clause(detail)}.`;
+    if (isOpenAIStreamingUnsupported(e)) {
+      const todo = 'Send it without streaming (`{ stream: false }`), or pipe the stream through `fallbackToNonStreaming`.';
+      return new StreamingUnsupportedError(`${what} ${todo}`, { provider, status: e.status, code, cause: error });
+    }
     const todo = e.status === 401 || e.status === 403 ? 'Check the API key and its permissions.' : advice(retryable);
-    return new ProviderError(`${provider} request failed${status}${code ? ` ${code}` : ''}: ${clause(detail)}. ${todo}`, {
+    return new ProviderError(`${what} ${todo}`, {
       provider,
       status: e.status,
       code,

@@ -53,7 +53,9 @@ export interface FromOpenAIOptions extends ChatMappingOptions {
  *
  * Errors (typed; `partial` holds what had arrived):
  * - HTTP errors and connection failures → `ProviderError` (`status`, `code`, `retryable`: 408,
- *   409, 429, 5xx and connection errors; the SDK error as `cause`);
+ *   409, 429, 5xx and connection errors; the SDK error as `cause`); OpenAI's 400 refusing
+ *   `stream: true` (`param: 'stream'`, see `isOpenAIStreamingUnsupported`) →
+ *   `StreamingUnsupportedError`, a `ProviderError` that `fallbackToNonStreaming` switches on;
  * - an error inside the stream (Groq's `event: error`, OpenRouter's chunk with `error`) →
  *   `ProviderError` (`status` from `status_code` when present);
  * - a body that ends, or a connection that drops, before `[DONE]` → `StreamTruncatedError`;

@@ -17,6 +17,7 @@ export { ResponsesStreamMapper } from '../openai-responses/decode-stream.ts';
 export { mapIncompleteReason } from '../openai-responses/finish-reason.ts';
 export { mapResponseUsage } from '../openai-responses/usage.ts';
 export { openaiAdapter } from './adapter.ts';
+export { isOpenAIStreamingUnsupported } from './stream-errors.ts';
 export { toOpenAIParams } from './to-params.ts';
 export { openaiResponsesAdapter } from '../openai-responses/adapter.ts';
 export { toResponsesParams } from '../openai-responses/to-params.ts';

@@ -1,14 +1,49 @@
 /**
- * The error payloads that OpenAI and OpenAI-compatible servers send inside a stream → rxllm's
- * {@link ProviderError}. No SDK import: the pure mappers (and through them the browser-safe
- * `rxllm/sse` decoder) use this file.
+ * OpenAI's error objects without the SDK: the error payloads that OpenAI and OpenAI-compatible
+ * servers send inside a stream → rxllm's {@link ProviderError}, and the recognition of OpenAI's
+ * "streaming unsupported" refusal. No SDK import: the pure mappers (and through them the
+ * browser-safe `rxllm/sse` decoder) and the adapters (which load the SDK only on first use) use
+ * this file.
  *
  * @see https://platform.openai.com/docs/guides/error-codes
  * @module
  */
 import { ProviderError } from '../../core/errors.ts';
-import { clause } from '../../core/error-classification.ts';
+import { causeChain, clause } from '../../core/error-classification.ts';
 import { isRetryableStatus } from '../../core/error-classification.ts';
+
+/**
+ * Whether `error` is OpenAI's refusal to stream this request: an OpenAI error object with
+ * `param: 'stream'` and code `unsupported_value` or `unsupported_parameter`, as OpenAI answers
+ * `stream: true` (HTTP 400) for a model that does not stream ("Unsupported value: 'stream' does
+ * not support true with this model") or for an organization not verified to stream it ("Your
+ * organization must be verified to stream this model"). Chat Completions and Responses share these
+ * error objects. The fields are read from the error itself (the openai SDK's `APIError` carries
+ * `param` and `code`) or from its `error` body, along the `cause` chain (at most 8 links), so an
+ * rxllm error that keeps the SDK error as `cause` counts too. `fromOpenAI` and
+ * `fromOpenAIResponses` already raise such a refusal as a `StreamingUnsupportedError`; this
+ * function is for the SDK's raw errors (`fallbackToNonStreaming`'s `when`), and is
+ * `openaiAdapter.isStreamingUnsupported`.
+ *
+ * @see https://platform.openai.com/docs/guides/error-codes (the error object's `param` and `code`)
+ * @param error Any value: an openai SDK error, an error carrying OpenAI's error body as `error`,
+ * or an error with one of those as `cause`.
+ * @return `true` when the error says OpenAI will not stream this request; `false` for anything
+ * else (other params, `stream`'s type, non-objects).
+ */
+export function isOpenAIStreamingUnsupported(error: unknown): boolean {
+  for (const e of causeChain(error)) {
+    if (isStreamParamRefusal(e) || isStreamParamRefusal((e as { error?: unknown }).error)) return true;
+  }
+  return false;
+}
+
+/** OpenAI's error object `{ param: 'stream', code: 'unsupported_value' | 'unsupported_parameter' }`. */
+function isStreamParamRefusal(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const { param, code } = e as { param?: unknown; code?: unknown };
+  return param === 'stream' && (code === 'unsupported_value' || code === 'unsupported_parameter');
+}
 
 /** The fields an in-stream error payload may carry (OpenAI, Groq, OpenRouter, the Responses API). */
 interface ErrorPayload {
