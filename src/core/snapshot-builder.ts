@@ -19,8 +19,9 @@ interface CallSlot {
  * `toolCalls` and `redactedReasoning` arrays are shared with the next snapshots while they do
  * not change, and otherwise built on first read (a getter on the snapshot, memoized), from the
  * versions kept for it. So `accumulate()` stays linear in the number of tool calls and of
- * redacted blocks, whatever the consumer reads. Used by `accumulate()`, by sources to attach
- * `partial` to their errors, and by operators that must report what had arrived.
+ * redacted blocks, whatever the consumer reads. Used by `accumulate()` and by operators that
+ * must report what had arrived; sources and `timeoutIdle`, which only need it for an error's
+ * `partial`, use the cheaper `PartialRecorder` on top of it.
  * @internal
  */
 export class SnapshotBuilder {
@@ -42,8 +43,8 @@ export class SnapshotBuilder {
   /** The last materialized copy of `redacted` (its length tells which prefix). */
   private redactedCopy: readonly string[] = EMPTY_STRINGS;
   private slots: CallSlot[] = [];
-  /** Position in `slots` of the open call for each index. */
-  private readonly open = new Map<number, number>();
+  /** Position in `slots` of the open call for each index; made with the first call. */
+  private open: Map<number, number> | null = null;
   /** Incremented by every `snapshot()`: a snapshot sees the changes made in epochs up to its own. */
   private epoch = 0;
   /** Incremented by every tool-call change. */
@@ -51,10 +52,11 @@ export class SnapshotBuilder {
   /** The last materialized tool-call array and the `callsVersion` it shows. */
   private callsCopy: readonly ToolCallSnapshot[] = EMPTY;
   private callsCopyVersion = 0;
-  /** The version log of the calls: epoch, `argsText` length and previous version of each entry. */
-  private readonly logEpoch: number[] = [];
-  private readonly logLength: number[] = [];
-  private readonly logPrev: number[] = [];
+  /**
+   * The version log of the calls, three numbers per entry: epoch, `argsText` length and previous
+   * version (entry number); made with the first entry.
+   */
+  private log: number[] | null = null;
 
   apply(delta: Delta): void {
     this.deltaCount++;
@@ -75,7 +77,7 @@ export class SnapshotBuilder {
         return;
       case 'tool-call-start':
         this.contentCount++;
-        this.open.set(delta.index, this.slots.length);
+        (this.open ??= new Map()).set(delta.index, this.slots.length);
         this.push({ index: delta.index, id: delta.id, name: delta.name, argsText: '', complete: false });
         return;
       case 'tool-call-delta': {
@@ -89,7 +91,7 @@ export class SnapshotBuilder {
         this.contentCount++;
         const slot = this.slots[this.openCall(delta.index)]!;
         this.set(slot, completeCall(slot.cur));
-        this.open.delete(delta.index);
+        this.open!.delete(delta.index);
         return;
       }
       case 'usage': {
@@ -130,7 +132,7 @@ export class SnapshotBuilder {
     this.redactedCopy = EMPTY_STRINGS;
     // earlier snapshots keep their slots (their getters hold the array), new ones start afresh
     this.slots = [];
-    this.open.clear();
+    this.open = null;
     this.callsVersion++;
     this.callsCopy = EMPTY;
     this.callsCopyVersion = this.callsVersion;
@@ -219,10 +221,9 @@ export class SnapshotBuilder {
   /** Changes a call; keeps its old value when a snapshot may still need it. */
   private set(slot: CallSlot, call: ToolCallSnapshot): void {
     if (slot.v !== this.epoch) {
-      this.logEpoch.push(slot.v);
-      this.logLength.push(slot.cur.argsText.length);
-      this.logPrev.push(slot.prev);
-      slot.prev = this.logEpoch.length - 1;
+      const log = (this.log ??= []);
+      log.push(slot.v, slot.cur.argsText.length, slot.prev);
+      slot.prev = log.length / 3 - 1;
       slot.v = this.epoch;
     }
     slot.cur = call;
@@ -234,8 +235,9 @@ export class SnapshotBuilder {
     const cur = slot.cur;
     if (slot.v <= epoch) return cur;
     let at = slot.prev;
-    while (this.logEpoch[at]! > epoch) at = this.logPrev[at]!;
-    return { index: cur.index, id: cur.id, name: cur.name, argsText: cur.argsText.slice(0, this.logLength[at]!), complete: false };
+    const log = this.log!;
+    while (log[at * 3]! > epoch) at = log[at * 3 + 2]!;
+    return { index: cur.index, id: cur.id, name: cur.name, argsText: cur.argsText.slice(0, log[at * 3 + 1]!), complete: false };
   }
 
   /**
@@ -244,9 +246,10 @@ export class SnapshotBuilder {
    * dropping the fragment.
    */
   private openCall(index: number): number {
-    const at = this.open.get(index);
+    const open = (this.open ??= new Map());
+    const at = open.get(index);
     if (at !== undefined) return at;
-    this.open.set(index, this.slots.length);
+    open.set(index, this.slots.length);
     this.push({ index, id: '', name: '', argsText: '', complete: false });
     return this.slots.length - 1;
   }

@@ -2,7 +2,7 @@ import { asyncScheduler, type MonoTypeOperatorFunction, Observable, type Schedul
 import type { Delta } from '../core/delta.ts';
 import { IdleTimeoutError } from '../core/errors.ts';
 import { operate } from '../core/operate.ts';
-import { SnapshotBuilder } from '../core/snapshot-builder.ts';
+import { PartialRecorder } from '../core/partial-recorder.ts';
 
 /** Configuration of {@link timeoutIdle}. Every time is in ms. */
 export interface TimeoutIdleConfig {
@@ -67,7 +67,7 @@ export function timeoutIdle(config: number | TimeoutIdleConfig): MonoTypeOperato
   checkMs('first', first);
   return (source) =>
     new Observable<Delta>((subscriber) => {
-      let builder: SnapshotBuilder | null = new SnapshotBuilder();
+      let builder: PartialRecorder | null = new PartialRecorder();
       let lastContentAt = 0;
       let timer: Subscription | null = null;
 
@@ -97,7 +97,7 @@ export function timeoutIdle(config: number | TimeoutIdleConfig): MonoTypeOperato
         next(delta) {
           const b = builder!;
           const before = b.contentCount;
-          b.apply(delta);
+          b.record(delta);
           if (b.contentCount !== before) {
             lastContentAt = scheduler.now();
             // The first content delta moves the check from `first` to `idle`; later ones only record the time.

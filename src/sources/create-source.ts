@@ -1,7 +1,7 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { Delta, DeltaSink } from '../core/delta.ts';
 import { RxllmError } from '../core/errors.ts';
-import { SnapshotBuilder } from '../core/snapshot-builder.ts';
+import { PartialRecorder } from '../core/partial-recorder.ts';
 
 /**
  * Where a source's mapping code puts its deltas. `next` records the delta (for `partial`) and
@@ -11,8 +11,8 @@ export interface Sink extends DeltaSink {
   next(delta: Delta): void;
   /** True once the subscriber unsubscribed or the source ended: stop reading. */
   readonly closed: boolean;
-  /** What has arrived so far. */
-  readonly builder: SnapshotBuilder;
+  /** What has arrived so far (for `partial`). */
+  readonly recorder: PartialRecorder;
 }
 
 /** How one provider's request is made and read. @internal */
@@ -45,30 +45,20 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       if (userSignal.aborted) controller.abort(userSignal.reason);
       else userSignal.addEventListener('abort', onUserAbort, { once: true });
     }
-    let ended = false;
     // true once the source completed normally: the body was read to its terminal event, so the
     // connection is left to finish (and be reused by keep-alive) instead of being aborted
     let completed = false;
-    const builder = new SnapshotBuilder();
-    const sink: Sink = {
-      next(delta) {
-        builder.apply(delta);
-        subscriber.next(delta);
-      },
-      get closed() {
-        return ended || subscriber.closed;
-      },
-      builder,
-    };
+    const sink = new SourceSink(subscriber);
+    const recorder = sink.recorder;
 
     const fail = (error: unknown) => {
       if (sink.closed) return;
-      ended = true;
+      sink.closed = true;
       let typed = error;
       // the user's abort wins over whatever the abort caused (readSSE reports the aborted read as a truncation)
       if (controller.signal.aborted && userSignal?.aborted) typed = userSignal.reason;
       else if (!(error instanceof RxllmError)) typed = spec.mapError(error, sink);
-      if (typed instanceof RxllmError && typed.partial === undefined && builder.deltaCount > 0) typed = typed.withPartial(builder.partial());
+      if (typed instanceof RxllmError && typed.partial === undefined && recorder.deltaCount > 0) typed = typed.withPartial(recorder.partial());
       subscriber.error(typed);
     };
 
@@ -77,15 +67,35 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       if (sink.closed) return;
       await spec.read(response, sink, controller.signal);
       if (sink.closed) return;
-      ended = true;
+      sink.closed = true;
       completed = true;
       subscriber.complete();
     })().catch(fail);
 
     return () => {
-      ended = true;
+      sink.closed = true;
       userSignal?.removeEventListener('abort', onUserAbort);
       if (!completed && !controller.signal.aborted) controller.abort();
     };
   });
+}
+
+/**
+ * The sink of one subscription: records each delta for `partial`, then passes it on. `closed`
+ * is a plain field (read once per event) that the source sets when it ends and its teardown
+ * sets on unsubscribe, so it is true whenever the subscriber is closed.
+ */
+class SourceSink implements Sink {
+  closed = false;
+  readonly recorder = new PartialRecorder();
+  private readonly subscriber: Subscriber<Delta>;
+
+  constructor(subscriber: Subscriber<Delta>) {
+    this.subscriber = subscriber;
+  }
+
+  next(delta: Delta): void {
+    this.recorder.record(delta);
+    this.subscriber.next(delta);
+  }
 }

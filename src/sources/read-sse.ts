@@ -188,7 +188,7 @@ function malformed(data: string, provider: string, what: string, cause: unknown)
  */
 export function mapNetworkError(error: unknown, sink: Sink, provider: string, terminal: string): RxllmError {
   const failed = isConnectionFailure(error) || (error instanceof Error && /other side closed/i.test(describeError(error)));
-  if (failed && sink.builder.deltaCount > 0) {
+  if (failed && sink.recorder.deltaCount > 0) {
     return truncatedError(provider, terminal, `the connection failed (${describeError(error)})`, error);
   }
   const todo = failed
