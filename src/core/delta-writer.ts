@@ -29,6 +29,9 @@ import { MalformedChunkError } from './errors.ts';
  */
 export const MAX_WIRE_INDEX = 100_000;
 
+/** Shared by writers with no call yet; never written to (see `calls()`). */
+const NO_CALLS: Map<number, CallState> = new Map();
+
 /** The state of one tool call, by the provider's key. */
 interface CallState {
   /** The call's `index` in the deltas; -1 while held (not started). */
@@ -53,7 +56,7 @@ export class DeltaWriter {
   /** Calls started so far (held calls count once they start). */
   private count = 0;
   /** Calls by the provider's key, while the key is in use. */
-  private readonly byKey = new Map<number, CallState>();
+  private byKey: Map<number, CallState> = NO_CALLS;
 
   constructor(out: DeltaSink, provider: string) {
     this.out = out;
@@ -121,7 +124,7 @@ export class DeltaWriter {
     const previous = this.byKey.get(key);
     if (previous !== undefined) this.endState(key, previous);
     const call: CallState = { index: -1, id: '', name: '', held: '' };
-    this.byKey.set(key, call);
+    this.calls().set(key, call);
     this.begin(call, id, name);
     return call.index;
   }
@@ -136,7 +139,7 @@ export class DeltaWriter {
     checkKey(key, this.provider);
     const previous = this.byKey.get(key);
     if (previous !== undefined) this.endState(key, previous);
-    this.byKey.set(key, { index: -1, id: typeof id === 'string' ? id : '', name: typeof name === 'string' ? name : '', held: '' });
+    this.calls().set(key, { index: -1, id: typeof id === 'string' ? id : '', name: typeof name === 'string' ? name : '', held: '' });
   }
 
   /** Gives a held call the id and name that arrived; starts it once it has a name. Does nothing for a started call. */
@@ -212,11 +215,16 @@ export class DeltaWriter {
    * response afresh (metadata may come again, calls are numbered from 0, a finish may come).
    */
   reset(reason: string): void {
-    this.byKey.clear();
+    this.byKey = NO_CALLS;
     this.count = 0;
     this.started = false;
     this.finished = false;
     this.out.next({ type: 'reset', reason });
+  }
+
+  /** The map of open calls, made with the first call (most responses have none). */
+  private calls(): Map<number, CallState> {
+    return this.byKey === NO_CALLS ? (this.byKey = new Map()) : this.byKey;
   }
 
   /** Writes `tool-call-start` for a new or held call (with its held arguments). */

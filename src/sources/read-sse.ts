@@ -69,9 +69,23 @@ export async function readSSE(
       }
     },
   });
+  /**
+   * Decodes and parses one network read. A function of its own, so that neither the read nor its
+   * text stays in the paused frame of the loop below while it awaits the next read: that frame
+   * keeps the values of its variables, and an open stream would keep its last read alive.
+   */
+  const feed = (bytes: Uint8Array): void => {
+    const text = decoder.decode(bytes, { stream: true });
+    if (!sniffed) {
+      const first = firstChar(text);
+      if (first === '<' || first === '{' || first === '[') throw notEventStreamError(provider, text, response);
+      sniffed = first !== '';
+    }
+    parser.feed(text);
+  };
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: ReadableStreamReadResult<Uint8Array> | undefined;
       try {
         chunk = await reader.read();
       } catch (err) {
@@ -79,13 +93,8 @@ export async function readSSE(
         throw truncatedError(provider, terminal, `the connection failed (${describeError(err)})`, err);
       }
       if (chunk.done) break;
-      const text = decoder.decode(chunk.value, { stream: true });
-      if (!sniffed) {
-        const first = firstChar(text);
-        if (first === '<' || first === '{' || first === '[') throw notEventStreamError(provider, text, response);
-        sniffed = first !== '';
-      }
-      parser.feed(text);
+      feed(chunk.value);
+      chunk = undefined;
       if (failure !== undefined) throw failure;
       if (mapper.done || sink.closed) return;
     }
