@@ -3,6 +3,7 @@
  * default test of `fallbackToNonStreaming`.
  * @module
  */
+import { causeChain } from './error-classification.ts';
 import { StreamingUnsupportedError } from './errors.ts';
 
 /**
@@ -21,7 +22,7 @@ import { StreamingUnsupportedError } from './errors.ts';
  *   provider source mapped. Whole words only: "upstream connect error", "downstream timeout",
  *   "mainstream" and "stream_options" never match, nor does a "stream ended" truncation.
  *
- * The whole `cause` chain is examined (at most 8 links), and of each link its `message` and the
+ * The whole `cause` chain is examined (at most 8 links, as `causeChain` walks it), and of each link its `message` and the
  * `message` of an error body it carries as `error`. Strings are read as messages; other values
  * give `false`.
  *
@@ -29,16 +30,13 @@ import { StreamingUnsupportedError } from './errors.ts';
  * @return `true` when the error says streaming is not available for this request.
  */
 export function isStreamingUnsupported(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 8 && current != null; depth++) {
-    if (current instanceof StreamingUnsupportedError) return true;
-    if (typeof current === 'string') return saysStreamingUnsupported(current);
-    if (typeof current !== 'object') return false;
-    const e = current as { message?: unknown; error?: unknown; cause?: unknown };
-    if (typeof e.message === 'string' && saysStreamingUnsupported(e.message)) return true;
-    if (isObject(e.error) && typeof e.error.message === 'string' && saysStreamingUnsupported(e.error.message)) return true;
-    if (e.cause === current) return false;
-    current = e.cause;
+  if (typeof err === 'string') return saysStreamingUnsupported(err);
+  for (const link of causeChain(err)) {
+    if (link instanceof StreamingUnsupportedError) return true;
+    const { message, error, cause } = link as { message?: unknown; error?: unknown; cause?: unknown };
+    if (typeof message === 'string' && saysStreamingUnsupported(message)) return true;
+    if (isObject(error) && typeof error.message === 'string' && saysStreamingUnsupported(error.message)) return true;
+    if (typeof cause === 'string') return saysStreamingUnsupported(cause);
   }
   return false;
 }
