@@ -7,9 +7,11 @@
  * `[DONE]`, a model list, a 204 preflight) or an OpenAI-shaped error (`{ error: { message,
  * type } }`, also as the last event of a stream), and the server's RSS after all requests is
  * within 10% of its RSS after the first 1,000 (each read after a full GC in the server, through
- * its inspector on 127.0.0.1; --raw skips it). glibc's per-thread malloc arenas add about 20 MiB of
- * fragmentation over the first 10,000 requests that no GC returns; MALLOC_ARENA_MAX=2 in the
- * environment (inherited by the server) keeps it within the 10%.
+ * its inspector on 127.0.0.1; --raw skips it). What RSS still gains after the first 1,000 (about
+ * 7-9% by 10,000, flat from about 20,000 on) is V8's optimizing compilers warming up: their
+ * compile-time zone memory, freed but kept by glibc's malloc arenas (main and per-thread; with
+ * --no-opt --no-maglev it is under 2%). MALLOC_ARENA_MAX=2 in the environment (inherited by the
+ * server) reduces it.
  *
  * 127.0.0.1 only, stops by itself (about 1-2 minutes on 2 cores).
  *   MALLOC_ARENA_MAX=2 node bench/serve-fuzz.ts [--requests 10000] [--concurrency 16] [--seed 1] [--raw] [--settle 1000]

@@ -8,7 +8,7 @@ import { defaultErrorBody } from '../sse/frames.ts';
 import { answerWhole } from './chat-completion.ts';
 import { ChatCompletions, type ChatCompletionsConfig, DEFAULT_MAX_BODY_BYTES, type PreparedChat } from './chat-completions.ts';
 import { InvalidRequestError } from './invalid-request.ts';
-import { readJSONBody } from './read-body.ts';
+import { readJSONBody, releaseChunk } from './read-body.ts';
 import { chatCompletionsHandler } from './web-handler.ts';
 import { fromWebHandler } from '../node/fromWebHandler.ts';
 import { nodeGuardedRequest } from './request-guard.ts';
@@ -93,6 +93,7 @@ export function refuseUnread(req: IncomingMessage, res: ServerResponse, error: I
   const answer = () => sendJSON(res, error.status, error.toBody(), { ...headers, ...(error.status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
   req.on('data', (chunk: Buffer) => {
     drained += chunk.length;
+    releaseChunk(req, chunk);
     if (drained > DEFAULT_MAX_BODY_BYTES) {
       res.shouldKeepAlive = false;
       answer();
