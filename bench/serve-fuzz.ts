@@ -14,7 +14,7 @@
  * server) reduces it.
  *
  * 127.0.0.1 only, stops by itself (about 1-2 minutes on 2 cores).
- *   MALLOC_ARENA_MAX=2 node bench/serve-fuzz.ts [--requests 10000] [--concurrency 16] [--seed 1] [--raw] [--settle 1000]
+ *   node bench/serve-fuzz.ts [--requests 10000] [--concurrency 16] [--seed 1] [--raw] [--settle 1000]
  * Exits 1 when a check fails.
  */
 import { spawn } from 'node:child_process';

@@ -252,6 +252,21 @@ describe('sseHandler on node:http', () => {
     expect(await (await fetch(parsed.url, { method: 'POST', body: 'ignored' })).text()).toContain('"content":"parsed"');
   });
 
+  it('a body nested too deep → 400 too_deep (the gateway body reader); a body a framework read as text is parsed', async () => {
+    const url = await serve((body) => of(textDelta(JSON.stringify(body)), finishDelta('stop')));
+    const deep = await fetch(url, { method: 'POST', body: '['.repeat(10_000) + ']'.repeat(10_000) });
+    expect(deep.status).toBe(400);
+    expect((await deep.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'too_deep' });
+
+    const handler = sseHandler((body) => of(textDelta(body.as), finishDelta('stop')));
+    const text = await listen((req, res) => {
+      (req as IncomingMessage & { body?: unknown }).body = '{"as":"text"}';
+      handler(req, res);
+    });
+    servers.push(text.server);
+    expect(await (await fetch(text.url, { method: 'POST', body: 'ignored' })).text()).toContain('"content":"text"');
+  });
+
   it('a client that stops reading: past highWaterMark frames the source is released, error event and [DONE] come last', async () => {
     let emitted = 0;
     let released = false;

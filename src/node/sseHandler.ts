@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Observable, throwError } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
+import type { InvalidRequestError } from '../gateway/invalid-request.ts';
+import { parseJSONBody, readJSONBody } from '../gateway/read-body.ts';
 import { chunkOptionsOf, type SSEResponseOptions, writeSSE } from '../sse/sse-writer.ts';
 
 /** Options of {@link sseHandler}. */
@@ -25,8 +27,9 @@ export interface SSEHandlerOptions extends SSEResponseOptions {
  * headers, each event flushed as it comes; an error before any delta → the error's HTTP status
  * (a `ProviderError`'s own, 502 for other upstream failures, 504 for an idle timeout, else 500)
  * and an OpenAI-shaped JSON body, so client SDKs see the status (and retry 429/5xx); an error
- * after that → an error event then `data: [DONE]`. A body that is not JSON gets `400`, one larger
- * than `maxBodyBytes` gets `413`; a `pipeline` that throws is answered like a source error.
+ * after that → an error event then `data: [DONE]`. A body that is not JSON (or nests deeper than
+ * the gateway's `MAX_BODY_DEPTH`) gets `400`, one larger than `maxBodyBytes` gets `413` (the body
+ * reader of `rxllm/gateway`, `readJSONBody`); a `pipeline` that throws is answered like a source error.
  *
  * Cancellation: when the client disconnects (`res` emits `close` before the end), the source is
  * unsubscribed at once, which aborts the upstream provider request. A client that reads slower
@@ -50,7 +53,15 @@ export function sseHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   return (req, res) => {
-    void readBody(req, maxBodyBytes).then(
+    // a framework may have read the body already: parsed (express.json()) or as text or bytes (express.text(), raw())
+    const read = (req as IncomingMessage & { body?: unknown }).body;
+    const body =
+      read === undefined
+        ? readJSONBody(req, maxBodyBytes)
+        : typeof read === 'string' || read instanceof Uint8Array
+          ? new Promise((resolve) => resolve(parseJSONBody(typeof read === 'string' ? read : new TextDecoder().decode(read))))
+          : Promise.resolve(read);
+    void body.then(
       (body) => {
         if (res.destroyed || res.writableEnded) return;
         let deltas: Observable<Delta>;
@@ -61,11 +72,10 @@ export function sseHandler(
         }
         serveSSE(deltas, body, res, options);
       },
-      (error: BodyError) => {
+      (error: InvalidRequestError) => {
         if (res.headersSent || res.destroyed) return;
-        const message = { error: { message: error.message, type: 'invalid_request_error', code: null, param: null } };
         res.writeHead(error.status, { ...options.headers, 'content-type': 'application/json' });
-        res.end(JSON.stringify(message));
+        res.end(JSON.stringify(error.toBody()));
       },
     );
   };
@@ -102,56 +112,4 @@ export function serveSSE(deltas: Observable<Delta>, body: unknown, res: ServerRe
     res.off('drain', onDrain);
     subscription.unsubscribe();
   });
-}
-
-class BodyError extends Error {
-  readonly status: number;
-
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** The parsed JSON body: `req.body` when a framework already parsed it, else read from the stream. */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const parsed = (req as IncomingMessage & { body?: unknown }).body;
-  if (parsed !== undefined && typeof parsed !== 'string' && !(parsed instanceof Uint8Array)) return Promise.resolve(parsed);
-  if (parsed !== undefined) return new Promise((resolve) => resolve(parseBody(typeof parsed === 'string' ? parsed : new TextDecoder().decode(parsed))));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const fail = (error: BodyError) => {
-      if (settled) return;
-      settled = true;
-      chunks.length = 0;
-      reject(error);
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return; // the rest of a too large body is read and dropped, so the 413 can be sent
-      size += chunk.length;
-      if (size > maxBytes) fail(new BodyError(413, `The request body is larger than ${maxBytes} bytes.`));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (settled) return;
-      settled = true;
-      try {
-        resolve(parseBody(Buffer.concat(chunks).toString('utf8')));
-      } catch (error) {
-        reject(error);
-      }
-    });
-    req.on('error', () => fail(new BodyError(400, 'The request body could not be read.')));
-    req.on('close', () => fail(new BodyError(400, 'The client closed the connection before the request body ended.')));
-  });
-}
-
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new BodyError(400, `The request body is not valid JSON (${(error as Error).message}).`);
-  }
 }
