@@ -62,15 +62,16 @@ export function createSource<T>(spec: SourceSpec<T>): Observable<Delta> {
       subscriber.error(typed);
     };
 
-    (async () => {
-      const response = await spec.start(controller.signal);
-      if (sink.closed) return;
-      await spec.read(response, sink, controller.signal);
+    // promise callbacks rather than an async function: no paused frame per open stream
+    const complete = () => {
       if (sink.closed) return;
       sink.closed = true;
       completed = true;
       subscriber.complete();
-    })().catch(fail);
+    };
+    new Promise<T>((resolve) => resolve(spec.start(controller.signal)))
+      .then((response) => (sink.closed ? undefined : spec.read(response, sink, controller.signal)))
+      .then(complete, fail);
 
     return () => {
       sink.closed = true;
