@@ -3,7 +3,7 @@
  * an error, at less cost per delta than a {@link SnapshotBuilder}. @internal
  * @module
  */
-import type { Delta, Snapshot } from './delta.ts';
+import type { Delta, MetadataDelta, Snapshot } from './delta.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
 
 /**
@@ -13,61 +13,95 @@ import { SnapshotBuilder } from './snapshot-builder.ts';
  * Text and reasoning fragments, nearly every delta of a stream, are kept in arrays and joined
  * only when `partial()` is read: a fragment costs one array slot, not a new string node that
  * every garbage collection has to copy; the fragments themselves are the delta's own strings,
- * which the consumer's `accumulate()` keeps anyway. Everything else goes through a
- * `SnapshotBuilder`. Used where nobody reads a snapshot per delta: `createSource`
- * (every provider source) and `timeoutIdle`. @internal
+ * which the consumer's `accumulate()` keeps anyway. The metadata is kept as its delta. A
+ * `SnapshotBuilder` is made only for the other kinds (tool calls, refusal, signed or redacted
+ * reasoning, usage, finish), so an open stream of text holds no builder. Used where nobody reads
+ * a snapshot per delta: `createSource` (every provider source) and `timeoutIdle`. @internal
  */
 export class PartialRecorder {
-  private readonly rest = new SnapshotBuilder();
+  private rest: SnapshotBuilder | null = null;
+  private metadata: MetadataDelta | null = null;
   private text: string[] = [];
-  private reasoning: string[] = [];
+  private reasoning: string[] | null = null;
+  private deltas = 0;
+  private contents = 0;
 
   /** Deltas recorded since the start or the last `reset`. */
   get deltaCount(): number {
-    return this.rest.deltaCount;
+    return this.deltas;
   }
 
   /** Content deltas (text, refusal, reasoning, tool calls) recorded since the start or the last `reset`. */
   get contentCount(): number {
-    return this.rest.contentCount;
+    return this.contents;
   }
 
   /** Records one delta, in O(1) amortized time. */
   record(delta: Delta): void {
-    const rest = this.rest;
-    if (delta.type === 'text') {
-      rest.deltaCount++;
-      rest.contentCount++;
-      this.text.push(delta.text);
-      return;
+    switch (delta.type) {
+      case 'text':
+        this.deltas++;
+        this.contents++;
+        this.text.push(delta.text);
+        return;
+      case 'metadata':
+        this.deltas++;
+        this.metadata = delta;
+        return;
+      case 'reset':
+        this.rest = null;
+        this.metadata = null;
+        this.text = [];
+        this.reasoning = null;
+        this.deltas = 0;
+        this.contents = 0;
+        return;
+      case 'reasoning':
+        if (delta.redacted !== true && delta.signature === undefined) {
+          this.deltas++;
+          this.contents++;
+          (this.reasoning ??= []).push(delta.text);
+          return;
+        }
+        // what came before a signed or redacted block stays before it
+        this.flushReasoning();
+        this.contents++;
+        break;
+      case 'usage':
+      case 'finish':
+        break;
+      default:
+        this.contents++;
     }
-    if (delta.type === 'reasoning' && delta.redacted !== true && delta.signature === undefined) {
-      rest.deltaCount++;
-      rest.contentCount++;
-      this.reasoning.push(delta.text);
-      return;
-    }
-    if (delta.type === 'reset') {
-      this.text = [];
-      this.reasoning = [];
-    } else if (delta.type === 'reasoning' && this.reasoning.length !== 0) {
-      this.flushReasoning();
-    }
-    rest.apply(delta);
+    this.deltas++;
+    (this.rest ??= new SnapshotBuilder()).apply(delta);
   }
 
   /** What was recorded, as a `Snapshot`; `undefined` when nothing was. */
   partial(): Snapshot | undefined {
+    if (this.deltas === 0) return undefined;
+    const rest = (this.rest ??= new SnapshotBuilder());
     if (this.text.length !== 0) {
-      this.rest.text += this.text.join('');
+      rest.text += this.text.join('');
       this.text = [];
     }
-    if (this.reasoning.length !== 0) this.flushReasoning();
-    return this.rest.partial();
+    this.flushReasoning();
+    const metadata = this.metadata;
+    if (metadata !== null) {
+      rest.provider = metadata.provider;
+      rest.id = metadata.id;
+      rest.model = metadata.model;
+    }
+    rest.deltaCount = this.deltas;
+    rest.contentCount = this.contents;
+    return rest.snapshot();
   }
 
   private flushReasoning(): void {
-    this.rest.reasoning += this.reasoning.join('');
-    this.reasoning = [];
+    const reasoning = this.reasoning;
+    if (reasoning === null || reasoning.length === 0) return;
+    const rest = (this.rest ??= new SnapshotBuilder());
+    rest.reasoning += reasoning.join('');
+    this.reasoning = null;
   }
 }
