@@ -98,9 +98,20 @@ export function summarize(scenario: Scenario, clients: readonly ClientSpec[], re
 }
 
 export function evaluate(targets: readonly Target[], records: readonly ResultRecord[]): TargetResult[] {
+  const find = (scenario: string, client: string) => records.find((r) => r.scenario === scenario && r.client === client);
   return targets.map((target) => {
-    const ratios = records.find((r) => r.scenario === target.scenario && r.client === target.client)?.ratios;
-    const measured = target.metric === 'cpu' ? ratios?.cpu : ratios?.heapPerStream;
+    let measured: number | undefined;
+    if (target.reference === 'floor') {
+      // the floor client of the same format: `openai/rxllm` → `openai/floor`
+      const floor = find(target.scenario, `${target.client.split('/')[0]}/floor`)?.medians;
+      const client = find(target.scenario, target.client)?.medians;
+      const of = (m: Medians | undefined) => (target.metric === 'cpu' ? m?.cpuMs : m?.heapPerStreamKB);
+      const [a, b] = [of(client), of(floor)];
+      measured = a === undefined || b === undefined || b === 0 ? undefined : a / b;
+    } else {
+      const ratios = find(target.scenario, target.client)?.ratios;
+      measured = target.metric === 'cpu' ? ratios?.cpu : ratios?.heapPerStream;
+    }
     return measured === undefined ? target : { ...target, measured, pass: measured <= target.max };
   });
 }
@@ -162,7 +173,7 @@ export function table(scenario: Scenario, records: readonly ResultRecord[]): str
 }
 
 export function targetTable(results: readonly TargetResult[]): string {
-  const lines = ['### rxllm targets (ratio to the raw SDK in the same run)', '', '| target | measured | result |', '| --- | --: | --- |'];
+  const lines = ['### rxllm targets (ratio to the raw SDK, or to the floor where named, in the same run)', '', '| target | measured | result |', '| --- | --: | --- |'];
   for (const t of results) lines.push(`| ${t.label} | ${num(t.measured, 3)} | ${t.pass === undefined ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'} |`);
   return lines.join('\n');
 }

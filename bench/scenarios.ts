@@ -165,13 +165,17 @@ export const todos: readonly Todo[] = [];
 /** Which ratio a target bounds. */
 export type TargetMetric = 'cpu' | 'heapPerStream';
 
-/** A bound on one client's ratio to the raw SDK in one scenario (same run). */
+/**
+ * A bound on one client's ratio, in one scenario of one run, to the raw SDK (the default) or to
+ * the floor (fetch + eventsource-parser + JSON.parse: the `…/floor` client of the same format).
+ */
 export interface Target {
   readonly scenario: string;
   readonly client: string;
   readonly metric: TargetMetric;
   readonly max: number;
   readonly label: string;
+  readonly reference?: 'raw' | 'floor';
 }
 
 export const targets: readonly Target[] = [
@@ -181,6 +185,19 @@ export const targets: readonly Target[] = [
   { scenario: 'openai-slow', client: 'openai/rxllm', metric: 'cpu', max: 1.0, label: 'fromOpenAI → accumulate, slow streams: CPU ≤ 1.0 × raw SDK' },
   { scenario: 'openai-slow', client: 'openai/rxllm', metric: 'heapPerStream', max: 1.0, label: 'fromOpenAI → accumulate, slow streams: heap/stream ≤ raw SDK' },
   { scenario: 'anthropic-one', client: 'anthropic/rxllm', metric: 'cpu', max: 0.8, label: 'fromAnthropic → accumulate, one stream: CPU ≤ 0.80 × raw SDK' },
+  // the per-delta path against the parse floor (the restructuring issue's targets)
+  ...(
+    [
+      ['openai-one', 'openai/rxllm', 'fromOpenAI → accumulate, one stream'],
+      ['openai-concurrent', 'openai/rxllm', 'fromOpenAI → accumulate, 1,000 concurrent streams'],
+      ['openai-real', 'openai/rxllm', 'fromOpenAI → accumulate, realistic reads'],
+      ['openai-slow', 'openai/rxllm', 'fromOpenAI → accumulate, slow streams'],
+      ['anthropic-one', 'anthropic/rxllm', 'fromAnthropic → accumulate, one stream'],
+      ['anthropic-slow', 'anthropic/rxllm', 'fromAnthropic → accumulate, slow streams'],
+    ] as const
+  ).map(([scenario, client, what]): Target => ({ scenario, client, metric: 'cpu', max: 1.1, reference: 'floor', label: `${what}: CPU ≤ 1.10 × floor` })),
+  { scenario: 'openai-slow', client: 'openai/rxllm', metric: 'heapPerStream', max: 1.15, reference: 'floor', label: 'fromOpenAI → accumulate, slow streams: heap/stream ≤ 1.15 × floor' },
+  { scenario: 'anthropic-slow', client: 'anthropic/rxllm', metric: 'heapPerStream', max: 1.15, reference: 'floor', label: 'fromAnthropic → accumulate, slow streams: heap/stream ≤ 1.15 × floor' },
 ];
 
 function fmt(n: number): string {
