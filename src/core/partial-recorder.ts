@@ -3,7 +3,7 @@
  * an error, at less cost per delta than a {@link SnapshotBuilder}. @internal
  * @module
  */
-import type { Delta, MetadataDelta, Snapshot } from './delta.ts';
+import { type Delta, isContentDelta, type MetadataDelta, type Snapshot } from './delta.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
 
 /**
@@ -38,42 +38,32 @@ export class PartialRecorder {
 
   /** Records one delta, in O(1) amortized time. */
   record(delta: Delta): void {
+    if (delta.type === 'reset') {
+      this.rest = null;
+      this.metadata = null;
+      this.text = [];
+      this.reasoning = null;
+      this.deltas = 0;
+      this.contents = 0;
+      return;
+    }
+    this.deltas++;
+    if (isContentDelta(delta)) this.contents++;
     switch (delta.type) {
       case 'text':
-        this.deltas++;
-        this.contents++;
         this.text.push(delta.text);
         return;
       case 'metadata':
-        this.deltas++;
         this.metadata = delta;
-        return;
-      case 'reset':
-        this.rest = null;
-        this.metadata = null;
-        this.text = [];
-        this.reasoning = null;
-        this.deltas = 0;
-        this.contents = 0;
         return;
       case 'reasoning':
         if (delta.redacted !== true && delta.signature === undefined) {
-          this.deltas++;
-          this.contents++;
           (this.reasoning ??= []).push(delta.text);
           return;
         }
         // what came before a signed or redacted block stays before it
         this.flushReasoning();
-        this.contents++;
-        break;
-      case 'usage':
-      case 'finish':
-        break;
-      default:
-        this.contents++;
     }
-    this.deltas++;
     (this.rest ??= new SnapshotBuilder()).apply(delta);
   }
 
