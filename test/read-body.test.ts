@@ -142,3 +142,28 @@ describe('request bodies on node:http', () => {
     expect(seen.at(-1)).toEqual({ detached: true, pooled: true });
   });
 });
+
+describe('readJSONBody when a framework read the body already (req.body)', () => {
+  /** Answers with what readJSONBody gives for a request whose `body` the handler set to `preset`. */
+  async function readWith(preset: unknown, maxBytes: number): Promise<{ status: number; body: unknown }> {
+    const port = await listen((req, res) => {
+      (req as IncomingMessage & { body?: unknown }).body = preset;
+      readJSONBody(req, maxBytes).then(
+        (value) => res.writeHead(200).end(JSON.stringify({ value })),
+        (error: InvalidRequestError) => res.writeHead(error.status).end(JSON.stringify(error.toBody())),
+      );
+    });
+    // the request's own body is never read: it stays unsent until the answer
+    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'not json' });
+    return { status: response.status, body: await response.json() };
+  }
+
+  it('takes a parsed value as it is, and parses text or bytes with the same limits and errors', async () => {
+    expect(await readWith({ model: 'm' }, 100)).toEqual({ status: 200, body: { value: { model: 'm' } } });
+    expect(await readWith('{"model":"t"}', 100)).toEqual({ status: 200, body: { value: { model: 't' } } });
+    expect(await readWith(new TextEncoder().encode('{"model":"b"}'), 100)).toEqual({ status: 200, body: { value: { model: 'b' } } });
+    expect(await readWith('{"x":"' + 'y'.repeat(200) + '"}', 100)).toMatchObject({ status: 413, body: { error: { code: 'request_too_large' } } });
+    expect(await readWith('nope', 100)).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error' } } });
+    expect(await readWith('['.repeat(5000) + ']'.repeat(5000), 1e6)).toMatchObject({ status: 400, body: { error: { code: 'too_deep' } } });
+  });
+});

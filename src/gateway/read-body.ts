@@ -11,7 +11,9 @@ import { MAX_BODY_DEPTH } from './parse-chat-request.ts';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The request body parsed as JSON. A body over `maxBytes` is read to its end and dropped (so the
+ * The request body parsed as JSON. When a framework read it already (`req.body`: a parsed value
+ * is taken as it is; a string or bytes, from `express.text()` or `raw()`, are checked and parsed
+ * here), the stream is not touched. A body over `maxBytes` is read to its end and dropped (so the
  * client, still sending, receives the answer rather than a reset connection). Each chunk is
  * decoded as it arrives and then released ({@link releaseChunk}): what is kept is the text, never
  * the chunks.
@@ -19,6 +21,16 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
  * nests deeper than {@link MAX_BODY_DEPTH} levels, or that the client stopped sending.
  */
 export function readJSONBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  // a framework may have read the body already: parsed (express.json()), or as text or bytes (express.text(), raw())
+  const read = (req as IncomingMessage & { body?: unknown }).body;
+  if (read !== undefined) {
+    return new Promise((resolve) => {
+      if (typeof read !== 'string' && !(read instanceof Uint8Array)) return resolve(read);
+      const size = typeof read === 'string' ? Buffer.byteLength(read) : read.byteLength;
+      if (size > maxBytes) throw tooLargeError(size, maxBytes);
+      resolve(parseJSONBody(typeof read === 'string' ? read : new TextDecoder().decode(read)));
+    });
+  }
   return new Promise((resolve, reject) => {
     // ignoreBOM: a BOM stays in the text (and is refused by JSON.parse), as with Buffer#toString
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

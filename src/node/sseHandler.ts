@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Observable, throwError } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
 import type { InvalidRequestError } from '../gateway/invalid-request.ts';
-import { parseJSONBody, readJSONBody } from '../gateway/read-body.ts';
+import { readJSONBody } from '../gateway/read-body.ts';
 import { chunkOptionsOf, type SSEResponseOptions, writeSSE } from '../sse/sse-writer.ts';
 
 /** Options of {@link sseHandler}. */
@@ -53,15 +53,7 @@ export function sseHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   return (req, res) => {
-    // a framework may have read the body already: parsed (express.json()) or as text or bytes (express.text(), raw())
-    const read = (req as IncomingMessage & { body?: unknown }).body;
-    const body =
-      read === undefined
-        ? readJSONBody(req, maxBodyBytes)
-        : typeof read === 'string' || read instanceof Uint8Array
-          ? new Promise((resolve) => resolve(parseJSONBody(typeof read === 'string' ? read : new TextDecoder().decode(read))))
-          : Promise.resolve(read);
-    void body.then(
+    void readJSONBody(req, maxBodyBytes).then(
       (body) => {
         if (res.destroyed || res.writableEnded) return;
         let deltas: Observable<Delta>;
