@@ -280,6 +280,8 @@ describe('the provider sources raise the refusal as a StreamingUnsupportedError 
       const { error } = await run(fromOpenAI(openai(), chatParams));
       expect(error, body.error.message).toBeInstanceOf(StreamingUnsupportedError);
       expect(error, body.error.message).toMatchObject({ status: 400, code: body.error.code, retryable: false });
+      // the message says what happened and what to do
+      expect((error as Error).message, body.error.message).toMatch(/^openai request failed with HTTP 400 .*Send it without streaming \(`\{ stream: false \}`\), or pipe the stream through `fallbackToNonStreaming`\.$/);
     }
   });
 
@@ -318,6 +320,7 @@ describe('the provider sources raise the refusal as a StreamingUnsupportedError 
         expect(deltas, message).toEqual([]);
         expect(error, message).toBeInstanceOf(StreamingUnsupportedError);
         expect(error, message).toMatchObject({ provider: 'bedrock', status: 400, code: 'ValidationException', retryable: false, partial: undefined });
+        expect((error as Error).message, message).toMatch(/Send it without streaming \(`\{ stream: false \}`: Converse\), or pipe the stream through `fallbackToNonStreaming`\.$/);
         expect((error as Error).cause, message).toBeInstanceOf(ValidationException);
       }
       server.reply(streamReply(textCase, { fault: { kind: 'http', status: 400, body: { message: 'The provided model identifier is invalid.' } } }));

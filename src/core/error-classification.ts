@@ -149,3 +149,11 @@ export function statusAdvice(status: number | undefined, retryable: boolean): st
   if (retryable) return 'Sending the request again may succeed (after a pause for 429 and overload).';
   return 'Fix the request; sending it again unchanged will not help.';
 }
+
+/**
+ * What to do after a `StreamingUnsupportedError`, for the end of its message; `nonStreaming` names
+ * the provider's non-streaming call (`` `{ stream: false }` ``).
+ */
+export function streamingUnsupportedAdvice(nonStreaming: string): string {
+  return `Send it without streaming (${nonStreaming}), or pipe the stream through \`fallbackToNonStreaming\`.`;
+}

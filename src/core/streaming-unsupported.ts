@@ -22,9 +22,9 @@ import { StreamingUnsupportedError } from './errors.ts';
  *   provider source mapped. Whole words only: "upstream connect error", "downstream timeout",
  *   "mainstream" and "stream_options" never match, nor does a "stream ended" truncation.
  *
- * The whole `cause` chain is examined (at most 8 links, as `causeChain` walks it), and of each link its `message` and the
- * `message` of an error body it carries as `error`. Strings are read as messages; other values
- * give `false`.
+ * The whole `cause` chain is examined (at most 8 links, as `causeChain` walks it), and of each
+ * link its `message` and the `message` of an error body it carries as `error`. Strings are read
+ * as messages; other values give `false`.
  *
  * @param err Any error value, typically from an rxllm source's error notification.
  * @return `true` when the error says streaming is not available for this request.

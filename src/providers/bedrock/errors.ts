@@ -7,7 +7,7 @@
  * @internal
  */
 import { MalformedChunkError, ProviderError, type RxllmError, StreamingUnsupportedError, StreamTruncatedError } from '../../core/errors.ts';
-import { causeChain, clause, describeError, isConnectionFailure, isRetryableStatus, truncatedError as truncatedStream } from '../../core/error-classification.ts';
+import { causeChain, clause, describeError, isConnectionFailure, isRetryableStatus, streamingUnsupportedAdvice, truncatedError as truncatedStream } from '../../core/error-classification.ts';
 
 /** rxllm's provider name for Bedrock. */
 export const PROVIDER = 'bedrock';
@@ -88,8 +88,7 @@ export function bedrockExceptionError(
 ): ProviderError {
   const what = `${PROVIDER} answered ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clause(message || 'no message')}.`;
   if (saysStreamingUnsupported(name, message)) {
-    const todo = 'Send it without streaming (`{ stream: false }`: Converse), or pipe the stream through `fallbackToNonStreaming`.';
-    return new StreamingUnsupportedError(`${what} ${todo}`, { provider: PROVIDER, status, code: name, cause: options.cause });
+    return new StreamingUnsupportedError(`${what} ${streamingUnsupportedAdvice('`{ stream: false }`: Converse')}`, { provider: PROVIDER, status, code: name, cause: options.cause });
   }
   const retryable = isRetryableException(name, status, options.retryableTrait);
   const todo = retryable

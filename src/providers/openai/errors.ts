@@ -9,7 +9,7 @@
  */
 import { APIConnectionError, APIError } from 'openai';
 import { ProviderError, type RxllmError, StreamingUnsupportedError } from '../../core/errors.ts';
-import { clause, rootCause } from '../../core/error-classification.ts';
+import { clause, rootCause, streamingUnsupportedAdvice } from '../../core/error-classification.ts';
 import { type Sink } from '../../sources/create-source.ts';
 import { mapNetworkError } from '../../sources/read-sse.ts';
 import { isRetryableStatus } from '../../core/error-classification.ts';
@@ -49,8 +49,7 @@ export function mapOpenAIError(error: unknown, sink: Sink, provider: string, ter
     const status = e.status === undefined ? '' : ` with HTTP ${e.status}`;
     const what = `${provider} request failed${status}${code ? ` ${code}` : ''}: ${clause(detail)}.`;
     if (isOpenAIStreamingUnsupported(e)) {
-      const todo = 'Send it without streaming (`{ stream: false }`), or pipe the stream through `fallbackToNonStreaming`.';
-      return new StreamingUnsupportedError(`${what} ${todo}`, { provider, status: e.status, code, cause: error });
+      return new StreamingUnsupportedError(`${what} ${streamingUnsupportedAdvice('`{ stream: false }`')}`, { provider, status: e.status, code, cause: error });
     }
     const todo = e.status === 401 || e.status === 403 ? 'Check the API key and its permissions.' : advice(retryable);
     return new ProviderError(`${what} ${todo}`, {
