@@ -14,6 +14,9 @@ import { type Phase, percentiles, runPhase } from './serve-streams.ts';
 const EXIT_WITH_PARENT = 'data:text/javascript,process.stdin.on("end",()=>process.exit(0)).on("error",()=>process.exit(0)).resume()';
 const START_MS = 15_000;
 
+/** The base URL in `rxllm serve`'s start line (`rxllm serve: http://127.0.0.1:PORT/v1 …`), for `startProxy`'s `ready`. */
+export const serveURL = (line: string): string | undefined => /^rxllm serve: (http:\/\/\S+\/v1) /.exec(line)?.[1];
+
 /** Where a profiled proxy writes its V8 CPU profile: `<dir>/<name>.cpuprofile`. */
 export interface ProfileTarget {
   readonly dir: string;

@@ -25,13 +25,13 @@
  *     [--fixture openai-chat/text] [--long-fixture openai-chat/text-long]
  * Exits 1 when a check fails. Needs redis-server (apt-get install redis-server).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { type IncomingMessage, request, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from 'redis';
 import { startReplayServer } from '../src/replay/server.ts';
 import { codecOf } from '../src/replay/wire.ts';
+import { type ProxyProcess, serveURL, startProxy } from './proxy-process.ts';
 import { loadCase } from '../test/support/fixtures.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
 
@@ -52,11 +52,9 @@ type Mode = 'redis' | 'memory' | 'none';
 const HARD_STOP_MS = 170_000;
 const started = performance.now();
 
-const children = new Set<ChildProcess>();
 const hardStop = setTimeout(() => {
   console.error(`resumable-scale: not done after ${HARD_STOP_MS / 1000} s; stopping (FAIL).`);
-  for (const c of children) c.kill('SIGKILL');
-  process.exit(1);
+  process.exit(1); // the serve processes exit with this one (startProxy)
 }, HARD_STOP_MS);
 hardStop.unref();
 
@@ -126,38 +124,19 @@ async function redisMemory(): Promise<{ used: number; dataset: number; clients: 
   return { used: field('used_memory'), dataset: field('used_memory_dataset'), clients: field('mem_clients_normal'), connected: field('connected_clients') };
 }
 
-/** Starts `rxllm serve` on a free port; resolves with its base URL once it printed its start line. */
-async function serve(resumable: string | undefined): Promise<{ child: ChildProcess; base: string }> {
-  const args = ['src/cli/main.ts', 'serve', '-p', 'openai', '-m', 'gpt-test', '--port', '0', ...(resumable ? ['--resumable', resumable] : [])];
-  const child = spawn(process.execPath, args, {
+/** Starts `rxllm serve` on a free port (`startProxy`: it exits with this process); resolves once it printed its start line. */
+function serve(resumable: string | undefined): Promise<ProxyProcess> {
+  return startProxy({
+    label: 'rxllm serve',
+    cwd: join(import.meta.dirname, '..'),
+    args: ['src/cli/main.ts', 'serve', '-p', 'openai', '-m', 'gpt-test', '--port', '0', ...(resumable ? ['--resumable', resumable] : [])],
     env: { ...process.env, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${upstream.url}/v1`, RXLLM_RESUMABLE_SECRET: 'bench-shared' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ready: serveURL,
   });
-  children.add(child);
-  let out = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`rxllm serve did not start:\n${out}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /(http:\/\/\S+\/v1)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-4000)));
-    child.on('exit', () => reject(new Error(`rxllm serve exited:\n${out}`)));
-  });
-  child.stdout!.removeAllListeners('data');
-  child.stdout!.resume();
-  return { child, base };
 }
 
-/** CPU time (user + system) of a process so far, ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+/** CPU time (user + system) of both serve processes so far, ms. */
+const cpuOf = (a: ProxyProcess, b: ProxyProcess): number => (a.cpuMs() ?? Number.NaN) + (b.cpuMs() ?? Number.NaN);
 
 // --- clients --------------------------------------------------------------------------------------
 interface Ev {
@@ -343,13 +322,13 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   await sleep(500);
   const baseline = mode === 'redis' ? await redisMemory() : { used: 0, dataset: 0, clients: 0, connected: 0 };
   const redisCpu0 = mode === 'redis' ? (await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys')) : 0;
-  const cpu0 = cpuMs(a.child.pid!) + cpuMs(b.child.pid!);
+  const cpu0 = cpuOf(a, b);
   const t0 = performance.now();
   steadyWindow = { from: t0 + 3_000, to: t0 + fixture.events.length * DELAY_MS };
   const redisCpuNow = async () => (mode === 'redis' ? ((await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys'))) * 1000 : 0);
   const cpuAt = async (at: number) => {
     await sleep(at - performance.now());
-    return { serve: cpuMs(a.child.pid!) + cpuMs(b.child.pid!), redis: await redisCpuNow(), chunks: upWrites };
+    return { serve: cpuOf(a, b), redis: await redisCpuNow(), chunks: upWrites };
   };
   const windowCpu = Promise.all([cpuAt(steadyWindow.from), cpuAt(steadyWindow.to)]);
 
@@ -369,7 +348,7 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
 
   const results = await Promise.all(
     Array.from({ length: STREAMS }, (_, j) => {
-      const [first, second] = j % 2 === 0 ? [a.base, b.base] : [b.base, a.base];
+      const [first, second] = j % 2 === 0 ? [a.url, b.url] : [b.url, a.url];
       return client(j, first, mode === 'redis' ? second : undefined).catch((error: unknown) => ({ text: '', duplicates: 0, gaps: 0, doneLast: false, failure: String(error), latencies: [], steady: [], resumed: [] }) as StreamResult);
     }),
   );
@@ -379,17 +358,14 @@ async function phase(mode: Mode, fixtureId: string): Promise<Phase> {
   const steadyChunks = steadyWindow.to > steadyWindow.from && w1.chunks > w0.chunks ? w1.chunks - w0.chunks : Number.NaN;
   sampling = false;
   await sampler;
-  const serveCpuMs = cpuMs(a.child.pid!) + cpuMs(b.child.pid!) - cpu0;
+  const serveCpuMs = cpuOf(a, b) - cpu0;
   const redisCpuMs = mode === 'redis' ? ((await redisInfo('cpu', 'used_cpu_user')) + (await redisInfo('cpu', 'used_cpu_sys')) - redisCpu0) * 1000 : undefined;
   await sleep(300);
   const redisAfter = mode === 'redis' ? (await redisMemory()).used - baseline.used : undefined;
   const after = upstream.streams();
   const providerRequests = upstream.received() - before.received;
   const providerAborted = after.aborted - before.streams.aborted;
-  for (const c of [a, b]) {
-    c.child.kill('SIGKILL');
-    children.delete(c.child);
-  }
+  await Promise.all([a.stop(), b.stop()]);
   if (mode === 'redis') await info!.flushAll();
 
   const all = new Float64Array(results.reduce((n, r) => n + r.latencies.length, 0));

@@ -18,7 +18,7 @@
 import { join } from 'node:path';
 import { API_KEY, OPENAI_MODEL } from './clients/client.ts';
 import type { ServeRunResult, ServeRunSpec } from './protocol.ts';
-import { readSideBySide, runMeasurement, withProxyCpu } from './proxy-process.ts';
+import { readSideBySide, runMeasurement, serveURL, withProxyCpu } from './proxy-process.ts';
 import { type Phase, runPhase } from './serve-streams.ts';
 import { monotonicUs, SHAPE_IN_BODY_PATH } from './wire.ts';
 
@@ -32,7 +32,7 @@ runMeasurement<ServeRunResult & { ok: true }>(spec.timeoutMs, async (start) => {
     args: [join(ROOT, 'src/cli/main.ts'), 'serve', '--provider', 'openai', '--model', OPENAI_MODEL, '--port', '0'],
     env: { ...process.env, OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: `${spec.origin}${SHAPE_IN_BODY_PATH}/v1` },
     profile: spec.profile,
-    ready: (line) => /^rxllm serve: (http:\/\/\S+\/v1) /.exec(line)?.[1],
+    ready: serveURL,
   });
   const baseURL = serve.url;
   const direct = `${spec.origin}${SHAPE_IN_BODY_PATH}/v1/chat/completions`;
