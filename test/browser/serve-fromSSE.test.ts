@@ -14,16 +14,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkip, launchChromium } from '../support/chromium.ts';
+import { browserBundle, browserSkip, launchChromium } from '../support/chromium.ts';
 import { startServe, type ServeHandle } from '../../src/cli/serve/server.ts';
 import { loadCase } from '../support/fixtures.ts';
 
 const skip = browserSkip('test/browser/serve-fromSSE', 'the headless Chromium test of fromSSE');
 const VIEWPORT = { width: 800, height: 600 };
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The page: streams from `rxllm serve` with `fromSSE`, reasoning and answer into two elements. */
 function page(serveURL: string, model: string): string {
@@ -77,16 +75,7 @@ describe.skipIf(skip !== undefined)('fromSSE in headless Chromium, reading rxllm
 
   beforeAll(async () => {
     // rxllm/sse + rxjs as one ESM file for the page; platform 'browser' fails on any Node import
-    const built = await build({
-      stdin: { contents: "export { fromSSE } from './src/sse/index.ts';\nexport { Observable } from 'rxjs';\n", resolveDir: root, loader: 'ts', sourcefile: 'page-entry.ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    bundle = built.outputFiles[0]!.text;
+    bundle = await browserBundle("export { fromSSE } from './src/sse/index.ts';\nexport { Observable } from 'rxjs';\n", 'page-entry.ts');
 
     pages = createServer((req, res) => {
       if (req.url === '/bundle.js') {

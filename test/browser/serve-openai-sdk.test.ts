@@ -15,15 +15,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkip, launchChromium } from '../support/chromium.ts';
+import { browserBundle, browserSkip, launchChromium } from '../support/chromium.ts';
 import { startServe, type ServeHandle } from '../../src/cli/serve/server.ts';
 import { loadCase } from '../support/fixtures.ts';
 
 const skip = browserSkip('test/browser/serve-openai-sdk', 'the headless Chromium test of rxllm serve --cors with the openai SDK');
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The page: the openai SDK in the browser against `baseURL`; the results go to `window.result`. */
 function page(baseURL: string, model: string, apiKey: string): string {
@@ -68,16 +66,7 @@ describe.skipIf(skip !== undefined)('the openai SDK in headless Chromium, callin
   const preflights: string[] = [];
 
   beforeAll(async () => {
-    const built = await build({
-      stdin: { contents: "export { OpenAI } from 'openai';\n", resolveDir: root, loader: 'ts', sourcefile: 'openai-entry.ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    bundle = built.outputFiles[0]!.text;
+    bundle = await browserBundle("export { OpenAI } from 'openai';\n", 'openai-entry.ts');
     pages = createServer((req, res) => {
       if (req.url === '/openai.js') {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });

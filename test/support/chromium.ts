@@ -1,9 +1,11 @@
 /**
- * Debian's Chromium for the browser tests: whether to run them, and one launch with the flags this
- * machine needs (no sandbox as root, no background networking on a closed network).
+ * Debian's Chromium for the browser tests: whether to run them, one launch with the flags this
+ * machine needs (no sandbox as root, no background networking on a closed network), and the
+ * page's ES module bundle.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Where Debian's `chromium` package puts the browser. */
@@ -43,4 +45,21 @@ export function launchChromium(dir: string, options: { readonly viewport?: { wid
     ...(options.viewport === undefined ? {} : { viewport: options.viewport, deviceScaleFactor: 1 }),
     args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * `contents` (an ES module, imports resolved from the repository's root) bundled by esbuild as one
+ * ES module for a page: platform 'browser', so any Node import fails the build.
+ */
+export async function browserBundle(contents: string, sourcefile: string): Promise<string> {
+  const built = await build({
+    stdin: { contents, resolveDir: join(import.meta.dirname, '../..'), loader: 'ts', sourcefile },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return built.outputFiles[0]!.text;
 }
