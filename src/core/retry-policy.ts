@@ -1,3 +1,4 @@
+import type { SchedulerLike } from 'rxjs';
 import { causeChain, isConnectionFailure } from './error-classification.ts';
 import { IdleTimeoutError, ProviderError, StreamTruncatedError } from './errors.ts';
 
@@ -45,4 +46,26 @@ function retryAfterMs(err: unknown, now: number): number | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/** An operator's `delay` option: ms, or ms from the attempt (1-based) and the error. */
+export type RetryDelay = number | ((attempt: number, err: unknown) => number);
+
+/**
+ * The delay before each retry as an operator's `delay` option asks: a fixed number of ms, a
+ * function of the attempt and the error, or (undefined) {@link defaultRetryDelay} on
+ * `scheduler`'s clock. A delay that is not a finite number of ms >= 0 is a `TypeError` naming
+ * `operator`: thrown here for a number, at the retry for what a function returned. @internal
+ */
+export function retryDelayFor(operator: string, delay: RetryDelay | undefined, scheduler: SchedulerLike): (attempt: number, err: unknown) => number {
+  const check = (ms: number): number => {
+    if (!(ms >= 0 && ms < Infinity)) throw new TypeError(`${operator}: \`delay\` must be a finite number of ms >= 0, got ${String(ms)}.`);
+    return ms;
+  };
+  if (typeof delay === 'number') {
+    check(delay);
+    return () => delay;
+  }
+  if (typeof delay === 'function') return (attempt, err) => check(delay(attempt, err));
+  return (attempt, err) => defaultRetryDelay(attempt, err, scheduler.now());
 }

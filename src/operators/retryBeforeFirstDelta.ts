@@ -1,7 +1,7 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Delta } from '../core/delta.ts';
 import { operateUntilContent } from '../core/operate-until-content.ts';
-import { defaultRetryDelay, isTransientError } from '../core/retry-policy.ts';
+import { isTransientError, retryDelayFor } from '../core/retry-policy.ts';
 
 /** Configuration of {@link retryBeforeFirstDelta}. */
 export interface RetryBeforeFirstDeltaConfig {
@@ -76,13 +76,7 @@ export interface RetryBeforeFirstDeltaConfig {
 export function retryBeforeFirstDelta(config: RetryBeforeFirstDeltaConfig = {}): MonoTypeOperatorFunction<Delta> {
   const { count = 2, delay, when = isTransientError, scheduler = asyncScheduler } = config;
   if (!(count >= 0)) throw new TypeError(`retryBeforeFirstDelta: \`count\` must be 0 or more, got ${String(count)}.`);
-  if (typeof delay === 'number') checkDelay(delay);
-  const delayFor =
-    typeof delay === 'number'
-      ? () => delay
-      : typeof delay === 'function'
-        ? (attempt: number, err: unknown) => checkDelay(delay(attempt, err))
-        : (attempt: number, err: unknown) => defaultRetryDelay(attempt, err, scheduler.now());
+  const delayFor = retryDelayFor('retryBeforeFirstDelta', delay, scheduler);
 
   return (source) =>
     new Observable<Delta>((subscriber) => {
@@ -104,11 +98,4 @@ export function retryBeforeFirstDelta(config: RetryBeforeFirstDeltaConfig = {}):
         timer = null;
       };
     });
-}
-
-function checkDelay(ms: number): number {
-  if (!(ms >= 0 && ms < Infinity)) {
-    throw new TypeError(`retryBeforeFirstDelta: \`delay\` must be a finite number of ms >= 0, got ${String(ms)}.`);
-  }
-  return ms;
 }

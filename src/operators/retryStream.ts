@@ -2,7 +2,7 @@ import { asyncScheduler, type MonoTypeOperatorFunction, type Observable, type Sc
 import type { Delta, Snapshot } from '../core/delta.ts';
 import { IdleTimeoutError } from '../core/errors.ts';
 import { recover, type RecoveryMode } from '../core/recover.ts';
-import { defaultRetryDelay, isTransientError } from '../core/retry-policy.ts';
+import { isTransientError, retryDelayFor } from '../core/retry-policy.ts';
 
 /** Configuration of {@link retryStream}. */
 export interface RetryStreamConfig {
@@ -91,17 +91,11 @@ export interface RetryStreamConfig {
 export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFunction<Delta> {
   const { count = 2, delay, when = isRetriedMidStream, mode = 'restart', continueWith, scheduler = asyncScheduler } = config;
   if (!(count >= 0)) throw new TypeError(`retryStream: \`count\` must be 0 or more, got ${String(count)}.`);
-  if (typeof delay === 'number') checkDelay(delay);
   if (mode !== 'restart' && mode !== 'continue') throw new TypeError(`retryStream: \`mode\` must be 'restart' or 'continue', got ${String(mode)}.`);
   if (mode === 'continue' && continueWith === undefined) {
     throw new TypeError("retryStream: `mode: 'continue'` needs `continueWith` (for a ChatRequest: `continueFrom(target, request)`).");
   }
-  const delayFor =
-    typeof delay === 'number'
-      ? () => delay
-      : typeof delay === 'function'
-        ? (attempt: number, err: unknown) => checkDelay(delay(attempt, err))
-        : (attempt: number, err: unknown) => defaultRetryDelay(attempt, err, scheduler.now());
+  const delayFor = retryDelayFor('retryStream', delay, scheduler);
 
   return (source) =>
     recover(source, {
@@ -119,11 +113,4 @@ export function retryStream(config: RetryStreamConfig = {}): MonoTypeOperatorFun
 /** The default `when`: transient errors, and a stall at any point. */
 function isRetriedMidStream(err: unknown): boolean {
   return isTransientError(err) || err instanceof IdleTimeoutError;
-}
-
-function checkDelay(ms: number): number {
-  if (!(ms >= 0 && ms < Infinity)) {
-    throw new TypeError(`retryStream: \`delay\` must be a finite number of ms >= 0, got ${String(ms)}.`);
-  }
-  return ms;
 }
