@@ -34,6 +34,7 @@ import { codecOf } from '../src/replay/wire.ts';
 import { type ProxyProcess, serveURL, startProxy } from './proxy-process.ts';
 import { loadCase } from '../test/support/fixtures.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,14 +60,7 @@ const hardStop = setTimeout(() => {
 hardStop.unref();
 
 /** A seeded PRNG (mulberry32), so a run can be repeated. */
-let state = Number(values.seed) >>> 0;
-function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(Number(values.seed));
 
 const contentOf = (data: unknown): string => (data as { choices?: { delta?: { content?: string | null } }[] })?.choices?.[0]?.delta?.content ?? '';
 /** The recording the current phase streams, its codec, and the indices of its events that carry answer text. */

@@ -17,20 +17,14 @@ import { startServe } from '../src/cli/serve/server.ts';
 import { startReplayServer } from '../src/replay/server.ts';
 import type { WireEvent, WireFormat } from '../src/replay/wire.ts';
 import { loadCase } from '../test/support/fixtures.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, seed: { type: 'string', default: '7' } } });
 const CLIENTS = Number(values.clients);
 const CONCURRENCY = Number(values.concurrency);
 
 /** A seeded PRNG (mulberry32), so a run can be repeated. */
-let state = Number(values.seed) >>> 0;
-function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(Number(values.seed));
 
 /** Socket file descriptors of this process. */
 function socketFds(): number {

@@ -23,6 +23,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { seededRandom } from './seeded-random.ts';
 
 const { values } = parseArgs({
   options: { settle: { type: 'string', default: '1000' }, requests: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '16' }, seed: { type: 'string', default: '1' }, raw: { type: 'boolean', default: false } },
@@ -39,15 +40,8 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-let state = Number(values.seed) >>> 0;
-/** A seeded PRNG (mulberry32). */
-function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** A seeded PRNG (mulberry32), so a run can be repeated. */
+const random = seededRandom(Number(values.seed));
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 

@@ -1,0 +1,16 @@
+/**
+ * A seeded PRNG for the bench scripts, so a run can be repeated with the same choices.
+ * @module
+ */
+
+/** mulberry32 seeded with `seed` (taken as a 32-bit unsigned integer): numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
