@@ -144,13 +144,7 @@ export function bufferTokens(config: number | BufferTokensConfig): MonoTypeOpera
               : signature === undefined
                 ? { type: 'reasoning', text: held }
                 : { type: 'reasoning', text: held, signature };
-        held = '';
-        signature = undefined;
-        count = 0;
-        first = null;
-        cut = 0;
-        due = false;
-        deadline = -1;
+        drop();
         subscriber.next(out);
       };
 
@@ -196,7 +190,7 @@ export function bufferTokens(config: number | BufferTokensConfig): MonoTypeOpera
         }
       };
 
-      /** Forgets what is held (a `reset`: the held text belongs to a voided response). */
+      /** Forgets what is held (after an emit, or at a `reset`: the held text belongs to a voided response). */
       const drop = () => {
         held = '';
         signature = undefined;
