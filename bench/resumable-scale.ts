@@ -34,7 +34,7 @@ import { codecOf } from '../src/replay/wire.ts';
 import { type ProxyProcess, serveURL, startProxy } from './proxy-process.ts';
 import { loadCase } from '../test/support/fixtures.ts';
 import { startRedisServer } from '../test/support/redis-server.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 
 const { values } = parseArgs({
   options: {

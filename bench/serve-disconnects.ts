@@ -17,7 +17,7 @@ import { startServe } from '../src/cli/serve/server.ts';
 import { startReplayServer } from '../src/replay/server.ts';
 import type { WireEvent, WireFormat } from '../src/replay/wire.ts';
 import { loadCase } from '../test/support/fixtures.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, seed: { type: 'string', default: '7' } } });
 const CLIENTS = Number(values.clients);

@@ -12,18 +12,7 @@ import { accumulate } from '../../src/operators/accumulate.ts';
 import { fromOpenAI } from '../../src/providers/openai/index.ts';
 import { faultCaseOf, providers, serve, streamReply } from '../support/conformance.ts';
 import { run } from '../support/runs.ts';
-
-/** A seeded PRNG (mulberry32): the same cycles on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../support/seeded-random.ts';
 
 /** Active resources (sockets, servers, timers, …) by type: `process.getActiveResourcesInfo()` counted. */
 function activeResources(): Map<string, number> {

@@ -1,5 +1,5 @@
 /**
- * A seeded PRNG for the bench scripts, so a run can be repeated with the same choices.
+ * A seeded PRNG for tests and bench scripts, so a run can be repeated with the same choices.
  * @module
  */
 
