@@ -8,6 +8,7 @@
  * Prints one {@link RESULT_PREFIX} line with a {@link RunResult} and exits.
  */
 import { request } from 'node:http';
+import { writeHeapSnapshot } from 'node:v8';
 import { clientById } from './clients/index.ts';
 import type { Progress, StreamClient } from './clients/client.ts';
 import { RESULT_PREFIX, type RunResult, type RunSpec } from './protocol.ts';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
 
   fullGC();
   const idle = process.memoryUsage();
+  if (spec.memory && spec.heapSnapshots !== undefined) writeHeapSnapshot(`${spec.heapSnapshots}.idle.heapsnapshot`);
   const perStream: Progress[] = Array.from({ length: spec.count }, () => ({ chars: 0, reads: 0 }));
   let finished = 0;
   const cpuStart = process.cpuUsage();
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     fullGC();
     const mid = process.memoryUsage();
     const spent = process.cpuUsage(before);
+    if (spec.heapSnapshots !== undefined) writeHeapSnapshot(`${spec.heapSnapshots}.mid.heapsnapshot`);
     await resume();
     sample = {
       heapPerStreamKB: (mid.heapUsed - idle.heapUsed) / 1024 / spec.count,

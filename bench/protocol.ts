@@ -20,6 +20,12 @@ export interface RunSpec {
   readonly memory: boolean;
   /** The child gives up after this many ms. */
   readonly timeoutMs: number;
+  /**
+   * Memory runs only (`--heap-snapshot`): write V8 heap snapshots to `<prefix>.idle.heapsnapshot`
+   * (before the streams) and `<prefix>.mid.heapsnapshot` (at the half-way sample), for
+   * `bench/heap-split.ts`. Taken after the measurements, but the run's CPU then includes them.
+   */
+  readonly heapSnapshots?: string;
 }
 
 /** The measurements of one run. CPU is user + system time of the child process alone. */

@@ -178,6 +178,39 @@ export function targetTable(results: readonly TargetResult[]): string {
   return lines.join('\n');
 }
 
+/**
+ * Where rxllm's distance to the floor comes from, per scenario of this run: the SDK floor
+ * (`…/sdk-floor`: the official SDK makes the request, the floor parses) over the floor is the
+ * SDK's per-request share; rxllm (`…/rxllm`, → accumulate) over the SDK floor is rxllm's own.
+ * CPU in every scenario, heap per stream where the scenario samples it. Empty when no scenario
+ * ran all three clients.
+ */
+export function floorSplitTable(scenarios: readonly Scenario[], records: readonly ResultRecord[]): string {
+  const rows: string[] = [];
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+  for (const scenario of scenarios) {
+    const of = (suffix: string) => records.find((r) => r.scenario === scenario.id && r.client === `${scenario.format}/${suffix}`)?.medians;
+    const [floor, sdk, rxllm] = [of('floor'), of('sdk-floor'), of('rxllm')];
+    if (floor === undefined || sdk === undefined || rxllm === undefined) continue;
+    const metrics: [string, (m: Medians) => number | undefined][] = [['CPU', (m) => m.cpuMs]];
+    if (scenario.memory) metrics.push(['heap/stream', (m) => m.heapPerStreamKB]);
+    for (const [name, value] of metrics) {
+      const cells = [ratio(value(sdk), value(floor)), ratio(value(rxllm), value(sdk)), ratio(value(rxllm), value(floor))];
+      rows.push(`| ${scenario.title}: ${name} | ${cells.map((c) => `${num(c, 2)}×`).join(' | ')} |`);
+    }
+  }
+  if (rows.length === 0) return '';
+  return [
+    '### Floor split: the SDK\'s request versus rxllm\'s own code',
+    '',
+    'SDK floor = the official SDK makes the request (`.asResponse()`, with a signal), the floor parses. rxllm = → accumulate.',
+    '',
+    '| scenario | SDK floor ÷ floor | rxllm ÷ SDK floor | rxllm ÷ floor |',
+    '| --- | --: | --: | --: |',
+    ...rows,
+  ].join('\n');
+}
+
 /** The scenarios not measured yet; empty when there are none. */
 export function todoTable(todos: readonly Todo[]): string {
   if (todos.length === 0) return '';

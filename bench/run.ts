@@ -19,6 +19,9 @@
  *   --cpu-prof         children write V8 CPU profiles to $TMPDIR/rxllm-bench-profiles/<scenario>/<client>.<run>.cpuprofile
  *                      (for serve-proxy: the serve process, serve.<run>.cpuprofile; for gateway-proxy: <gateway|passthrough>.<run>.cpuprofile)
  *                      (use with --only/--clients; summarize with `node bench/profile-summary.ts <file>`)
+ *   --heap-snapshot    memory scenarios' children write V8 heap snapshots, idle and at the half-way sample, to
+ *                      $TMPDIR/rxllm-bench-heap/<scenario>/<client>.<run>.{idle,mid}.heapsnapshot
+ *                      (use with --only/--clients/--reps 1; compare clients with `node bench/heap-split.ts`)
  *   --write            write results even for a quick or filtered run
  *
  * Exits 1 when a client produced wrong text or failed (rxllm clients whose sources do not exist
@@ -45,7 +48,7 @@ import {
   type ServeRunSpec,
 } from './protocol.ts';
 import type { ProfileTarget } from './proxy-process.ts';
-import { appendResults, evaluate, machine, machineText, type ResultRecord, summarize, table, targetTable, todoTable } from './report.ts';
+import { appendResults, evaluate, floorSplitTable, machine, machineText, type ResultRecord, summarize, table, targetTable, todoTable } from './report.ts';
 import {
   GATEWAY_SCENARIO_ID,
   type GatewayScenario,
@@ -67,6 +70,8 @@ const BUDGET_MS = 9.5 * 60_000;
 const CHILD_TIMEOUT_MS = 150_000;
 /** Where `--cpu-prof` runs put their profiles (outside the checkout). */
 const PROFILES = join(tmpdir(), 'rxllm-bench-profiles');
+/** Where `--heap-snapshot` runs put their heap snapshots (outside the checkout). */
+const SNAPSHOTS = join(tmpdir(), 'rxllm-bench-heap');
 
 const { values: flags } = parseArgs({
   options: {
@@ -75,6 +80,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     clients: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
@@ -140,6 +146,14 @@ function profileOf(scenario: string, name: string): ProfileTarget | undefined {
   return profile;
 }
 
+/** The heap snapshots' path prefix of one memory run under `--heap-snapshot` (its folder made), else undefined. */
+function snapshotPrefix(scenario: string, name: string): string | undefined {
+  if (!flags['heap-snapshot']) return undefined;
+  const dir = join(SNAPSHOTS, scenario);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+
 /** Keeps a profiled run's measured window next to its profile (`<name>.window.json`), for `bench/profile-summary.ts`. */
 function saveWindow(profile: ProfileTarget | undefined, result: { readonly ok: boolean; readonly windowUs?: readonly [number, number] }): void {
   if (profile !== undefined && result.ok) writeFileSync(join(profile.dir, `${profile.name}.window.json`), JSON.stringify(result.windowUs));
@@ -198,7 +212,19 @@ async function runScenario(scenario: Scenario, origin: string, deadline: number,
       }
       const profile = profileOf(scenario.id, `${client.id.replace('/', '-')}.${rep + 1}`);
       const { format, mode, n, count, memory } = scenario;
-      const spec: RunSpec = { client: client.id, origin, format, mode, n, count, memory, warmup: WARMUP_DELTAS, timeoutMs: Math.min(CHILD_TIMEOUT_MS, left) };
+      const heapSnapshots = memory ? snapshotPrefix(scenario.id, `${client.id.replace('/', '-')}.${rep + 1}`) : undefined;
+      const spec: RunSpec = {
+        client: client.id,
+        origin,
+        format,
+        mode,
+        n,
+        count,
+        memory,
+        warmup: WARMUP_DELTAS,
+        timeoutMs: Math.min(CHILD_TIMEOUT_MS, left),
+        ...(heapSnapshots !== undefined && { heapSnapshots }),
+      };
       const result = await runChild(spec, profile);
       saveWindow(profile, result);
       if (!result.ok && result.phase === 'create') unavailable.set(client.id, result.error);
@@ -332,6 +358,7 @@ async function main(): Promise<number> {
     ...(serve !== undefined && serveRecord !== undefined ? [serveTable(serve, serveRecord), ''] : []),
     ...(gateway !== undefined && gatewayRecord !== undefined ? [gatewayTable(gateway, gatewayRecord), ''] : []),
     ...(chosen.length > 0 ? [targetTable(targetResults), ''] : []),
+    ...(floorSplitTable(chosen, records) === '' ? [] : [floorSplitTable(chosen, records), '']),
     ...(todos.length > 0 ? [todoTable(todos), ''] : []),
     `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} at the start, ` +
       `${loadavg()[0]!.toFixed(2)} at the end (the bench itself keeps up to 2 busy; more means other processes shared the cores).` +

@@ -3,7 +3,7 @@
  * `@anthropic-ai/sdk` loop (the reference), the floor (fetch + eventsource-parser + JSON.parse),
  * rxllm and the Vercel AI SDK's Anthropic provider.
  */
-import { ANTHROPIC_MODEL, API_KEY, type ClientSpec, finalText, PROMPT, readBody, requireExports } from './client.ts';
+import { ANTHROPIC_MODEL, API_KEY, type ClientSpec, type CreateParser, finalText, type Progress, PROMPT, readBody, requireExports } from './client.ts';
 
 const messages = [{ role: 'user' as const, content: PROMPT }];
 const MAX_TOKENS = 1_000_000;
@@ -30,6 +30,28 @@ const rawSdk: ClientSpec = {
   },
 };
 
+/** The floor's parse: eventsource-parser and one JSON.parse per event, into the text. */
+async function parseText(body: ReadableStream<Uint8Array>, createParser: CreateParser, progress: Progress): Promise<string> {
+  let text = '';
+  let done = false;
+  const parser = createParser({
+    onEvent(event) {
+      const data = JSON.parse(event.data);
+      if (data.type === 'content_block_delta') {
+        if (data.delta.type === 'text_delta') {
+          text += data.delta.text;
+          progress.chars = text.length;
+        }
+      } else if (data.type === 'message_stop') {
+        done = true;
+      }
+    },
+  });
+  await readBody(body, parser.feed, progress);
+  if (!done) throw new Error('the stream ended without message_stop');
+  return text;
+}
+
 const floor: ClientSpec = {
   id: 'anthropic/floor',
   label: 'fetch + eventsource-parser (floor)',
@@ -45,24 +67,26 @@ const floor: ClientSpec = {
         body,
       });
       if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status}`);
-      let text = '';
-      let done = false;
-      const parser = createParser({
-        onEvent(event) {
-          const data = JSON.parse(event.data);
-          if (data.type === 'content_block_delta') {
-            if (data.delta.type === 'text_delta') {
-              text += data.delta.text;
-              progress.chars = text.length;
-            }
-          } else if (data.type === 'message_stop') {
-            done = true;
-          }
-        },
-      });
-      await readBody(res.body, parser.feed, progress);
-      if (!done) throw new Error('the stream ended without message_stop');
-      return text;
+      return parseText(res.body, createParser, progress);
+    };
+  },
+};
+
+/** The floor with the official SDK making the request (see `openai/sdk-floor`). */
+const sdkFloor: ClientSpec = {
+  id: 'anthropic/sdk-floor',
+  label: '@anthropic-ai/sdk .asResponse() + eventsource-parser (SDK floor)',
+  format: 'anthropic',
+  async create(url) {
+    const [{ default: Anthropic }, { createParser }] = await Promise.all([import('@anthropic-ai/sdk'), import('eventsource-parser')]);
+    const client = new Anthropic({ apiKey: API_KEY, baseURL: url, maxRetries: 0 });
+    return async (progress) => {
+      const abort = new AbortController();
+      const res = await client.messages
+        .create({ model: ANTHROPIC_MODEL, max_tokens: MAX_TOKENS, messages, stream: true }, { signal: abort.signal })
+        .asResponse();
+      if (res.body === null) throw new Error('no body');
+      return parseText(res.body, createParser, progress);
     };
   },
 };
@@ -110,4 +134,4 @@ const aiSdk: ClientSpec = {
 };
 
 /** In table order: the reference first. */
-export const anthropicClients: readonly ClientSpec[] = [rawSdk, floor, rxllm, aiSdk];
+export const anthropicClients: readonly ClientSpec[] = [rawSdk, floor, sdkFloor, rxllm, aiSdk];

@@ -41,6 +41,9 @@ export function requireExports(from: string, exports: Record<string, unknown>): 
   if (missing.length > 0) throw new Error(`${from} does not export ${missing.join(', ')} yet`);
 }
 
+/** eventsource-parser's `createParser`, imported by each floor client inside its `create`. */
+export type CreateParser = typeof import('eventsource-parser').createParser;
+
 /** Reads a body into an SSE parser, one `feed` per network read (counted in `progress.reads`). */
 export async function readBody(body: ReadableStream<Uint8Array>, feed: (chunk: string) => void, progress: Progress): Promise<void> {
   const decoder = new TextDecoder();

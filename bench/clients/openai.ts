@@ -4,7 +4,7 @@
  * the Vercel AI SDK and LangChain.js. Libraries are imported inside `create`, so a child
  * process loads only the one it measures.
  */
-import { API_KEY, type ClientSpec, finalText, OPENAI_MODEL, PROMPT, readBody, requireExports, type StreamClient } from './client.ts';
+import { API_KEY, type ClientSpec, type CreateParser, finalText, OPENAI_MODEL, type Progress, PROMPT, readBody, requireExports, type StreamClient } from './client.ts';
 
 const messages = [{ role: 'user' as const, content: PROMPT }];
 
@@ -36,6 +36,28 @@ const rawSdk: ClientSpec = {
   },
 };
 
+/** The floor's parse: eventsource-parser and one JSON.parse per event, into the text. */
+async function parseText(body: ReadableStream<Uint8Array>, createParser: CreateParser, progress: Progress): Promise<string> {
+  let text = '';
+  let done = false;
+  const parser = createParser({
+    onEvent(event) {
+      if (event.data === '[DONE]') {
+        done = true;
+        return;
+      }
+      const content = JSON.parse(event.data).choices[0]?.delta?.content;
+      if (content) {
+        text += content;
+        progress.chars = text.length;
+      }
+    },
+  });
+  await readBody(body, parser.feed, progress);
+  if (!done) throw new Error('the stream ended without [DONE]');
+  return text;
+}
+
 const floor: ClientSpec = {
   id: 'openai/floor',
   label: 'fetch + eventsource-parser (floor)',
@@ -51,24 +73,31 @@ const floor: ClientSpec = {
         body,
       });
       if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status}`);
-      let text = '';
-      let done = false;
-      const parser = createParser({
-        onEvent(event) {
-          if (event.data === '[DONE]') {
-            done = true;
-            return;
-          }
-          const content = JSON.parse(event.data).choices[0]?.delta?.content;
-          if (content) {
-            text += content;
-            progress.chars = text.length;
-          }
-        },
-      });
-      await readBody(res.body, parser.feed, progress);
-      if (!done) throw new Error('the stream ended without [DONE]');
-      return text;
+      return parseText(res.body, createParser, progress);
+    };
+  },
+};
+
+/**
+ * The floor with the official SDK making the request: what rxllm's source does before its own
+ * code runs (the SDK's `.asResponse()` with an AbortController's signal, as rxllm passes one),
+ * then the floor's parse. Its distance to the floor is the SDK's per-request cost; rxllm's own
+ * cost is its distance to this client.
+ */
+const sdkFloor: ClientSpec = {
+  id: 'openai/sdk-floor',
+  label: 'openai SDK .asResponse() + eventsource-parser (SDK floor)',
+  format: 'openai',
+  async create(url) {
+    const [{ default: OpenAI }, { createParser }] = await Promise.all([import('openai'), import('eventsource-parser')]);
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: `${url}/v1`, maxRetries: 0 });
+    return async (progress) => {
+      const abort = new AbortController();
+      const res = await client.chat.completions
+        .create({ model: OPENAI_MODEL, messages, stream: true, stream_options: { include_usage: true } }, { signal: abort.signal })
+        .asResponse();
+      if (res.body === null) throw new Error('no body');
+      return parseText(res.body, createParser, progress);
     };
   },
 };
@@ -160,4 +189,4 @@ const langchain: ClientSpec = {
 };
 
 /** In table order: the reference first. */
-export const openaiClients: readonly ClientSpec[] = [rawSdk, floor, rxllmAccumulate, rxllmPipeline, aiSdk, langchain];
+export const openaiClients: readonly ClientSpec[] = [rawSdk, floor, sdkFloor, rxllmAccumulate, rxllmPipeline, aiSdk, langchain];
