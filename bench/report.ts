@@ -275,9 +275,13 @@ user + system time (all its threads) from its first request to its last stream's
 warm-up stream; peak RSS is the process's maximum. Slow streams all start together once every
 stream is connected and pause at half of their deltas: heap/stream and RSS/stream are sampled
 there after a full GC, above the idle baseline, with every stream open. Ratios ("× raw") divide
-by the raw SDK for-await loop in the same scenario of the same run. The \`rxllm serve\` scenario
+by the raw SDK for-await loop in the same scenario of the same run. The floor is fetch +
+eventsource-parser + JSON.parse; the SDK floor is the same parse of the official SDK's
+\`.asResponse()\` (the request as rxllm makes it), so the floor-split table tells the SDK's
+per-request share from rxllm's own. The \`rxllm serve\` scenario
 (\`bench/serve-proxy.ts\`) runs the command in its own process between the load server and one client
-process; its table says what it measures.
+process; the gateway scenario (\`bench/gateway-proxy.ts\`) runs the library gateway and a byte
+pass-through proxy the same way, by turns; their tables say what they measure.
 
 <!-- runs: newest first -->
 `;

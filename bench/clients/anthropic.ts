@@ -1,7 +1,8 @@
 /**
  * Anthropic Messages clients, each reading the same bytes into the full text: the raw
  * `@anthropic-ai/sdk` loop (the reference), the floor (fetch + eventsource-parser + JSON.parse),
- * rxllm and the Vercel AI SDK's Anthropic provider.
+ * the SDK floor (the same parse of the SDK's `.asResponse()`), rxllm and the Vercel AI SDK's
+ * Anthropic provider.
  */
 import { ANTHROPIC_MODEL, API_KEY, type ClientSpec, type CreateParser, finalText, type Progress, PROMPT, readBody, requireExports } from './client.ts';
 

@@ -1,7 +1,7 @@
 /**
  * OpenAI Chat Completions clients, each reading the same bytes into the full text: the raw
- * `openai` SDK loop (the reference), the floor (fetch + eventsource-parser + JSON.parse), rxllm,
- * the Vercel AI SDK and LangChain.js. Libraries are imported inside `create`, so a child
+ * `openai` SDK loop (the reference), the floor (fetch + eventsource-parser + JSON.parse), the
+ * SDK floor (the same parse of the SDK's `.asResponse()`), rxllm, the Vercel AI SDK and LangChain.js. Libraries are imported inside `create`, so a child
  * process loads only the one it measures.
  */
 import { API_KEY, type ClientSpec, type CreateParser, finalText, OPENAI_MODEL, type Progress, PROMPT, readBody, requireExports, type StreamClient } from './client.ts';
