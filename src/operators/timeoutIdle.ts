@@ -67,12 +67,12 @@ export function timeoutIdle(config: number | TimeoutIdleConfig): MonoTypeOperato
   checkMs('first', first);
   return (source) =>
     new Observable<Delta>((subscriber) => {
-      let builder: PartialRecorder | null = new PartialRecorder();
+      let recorder: PartialRecorder | null = new PartialRecorder();
       let lastContentAt = 0;
       let timer: Subscription | null = null;
 
       function check(this: SchedulerAction<unknown>): void {
-        const b = builder;
+        const b = recorder;
         if (b === null) return;
         if (b.contentCount > 0) {
           const due = lastContentAt + idle - scheduler.now();
@@ -95,7 +95,7 @@ export function timeoutIdle(config: number | TimeoutIdleConfig): MonoTypeOperato
       timer = scheduler.schedule(check, first);
       operate(source, subscriber, {
         next(delta) {
-          const b = builder!;
+          const b = recorder!;
           const before = b.contentCount;
           b.record(delta);
           if (b.contentCount !== before) {
@@ -113,7 +113,7 @@ export function timeoutIdle(config: number | TimeoutIdleConfig): MonoTypeOperato
       return () => {
         timer?.unsubscribe();
         timer = null;
-        builder = null;
+        recorder = null;
       };
     });
 }
