@@ -22,20 +22,19 @@ interface Kind {
   count: number;
 }
 
-/** The position of `key` (e.g. `"nodes":`) followed by its `[` in `text`, after `from`. */
-function arrayStart(buf: Buffer, key: string, from = 0): number {
-  const at = buf.indexOf(key, from, 'latin1');
+/** The offset just past the `[` that opens the array under `key` (e.g. `"nodes":`). */
+function arrayStart(buf: Buffer, key: string): number {
+  const at = buf.indexOf(key, 0, 'latin1');
   if (at < 0) throw new Error(`no ${key} in the snapshot`);
   return buf.indexOf('[', at) + 1;
 }
 
-/** Reads the comma-separated integers from `start` up to the closing `]`. */
-function readIntegers(buf: Buffer, start: number): { values: number[]; end: number } {
+/** The comma-separated integers from `start` up to the closing `]`. */
+function readIntegers(buf: Buffer, start: number): number[] {
   const values: number[] = [];
   let value = 0;
   let inNumber = false;
-  let i = start;
-  for (; i < buf.length; i++) {
+  for (let i = start; i < buf.length; i++) {
     const c = buf[i]!;
     if (c >= 48 && c <= 57) {
       value = value * 10 + (c - 48);
@@ -47,7 +46,7 @@ function readIntegers(buf: Buffer, start: number): { values: number[]; end: numb
       if (c === 93) break; // ]
     }
   }
-  return { values, end: i };
+  return values;
 }
 
 /** Sums a snapshot's self sizes by kind. The numeric sections are scanned, not JSON-parsed, so large snapshots fit. */
@@ -60,19 +59,16 @@ function kinds(file: string): Map<string, Kind> {
   const fields = head.snapshot.meta.node_fields;
   const types = head.snapshot.meta.node_types[0];
   const [typeAt, nameAt, sizeAt] = [fields.indexOf('type'), fields.indexOf('name'), fields.indexOf('self_size')];
-  const { values: nodes } = readIntegers(buf, arrayStart(buf, '"nodes":'));
+  if (typeAt < 0 || nameAt < 0 || sizeAt < 0) throw new Error(`${file}: the snapshot's nodes lack type, name or self_size`);
+  const nodes = readIntegers(buf, arrayStart(buf, '"nodes":'));
   const stringsAt = buf.indexOf('"strings":', 0, 'latin1');
   const strings = JSON.parse(buf.subarray(buf.indexOf('[', stringsAt), buf.lastIndexOf(']') + 1).toString('utf8')) as string[];
   const byKind = new Map<string, Kind>();
   for (let i = 0; i < nodes.length; i += fields.length) {
     const type = types[nodes[i + typeAt]!]!;
     const name = strings[nodes[i + nameAt]!]!;
-    const key =
-      type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'number'
-        ? type
-        : type === 'code' || type === 'hidden' || type === 'array'
-          ? `${type}:${name.length > 40 ? `${name.slice(0, 40)}…` : name}`
-          : `${type}:${name.slice(0, 60)}`;
+    // a string's name is its text: strings count as one kind per string type
+    const key = type.endsWith('string') || type === 'number' ? type : `${type}:${name.slice(0, 60)}`;
     const kind = byKind.get(key) ?? { bytes: 0, count: 0 };
     kind.bytes += nodes[i + sizeAt]!;
     kind.count++;

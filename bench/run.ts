@@ -347,6 +347,7 @@ async function main(): Promise<number> {
 
   const info = machine(ROOT);
   const targetResults = evaluate(targets, records);
+  const floorSplit = floorSplitTable(chosen, records);
   const date = new Date().toISOString();
   const kind = flags.quick ? 'quick run (--quick)' : partial ? 'partial run' : 'full run';
   const report = [
@@ -358,7 +359,7 @@ async function main(): Promise<number> {
     ...(serve !== undefined && serveRecord !== undefined ? [serveTable(serve, serveRecord), ''] : []),
     ...(gateway !== undefined && gatewayRecord !== undefined ? [gatewayTable(gateway, gatewayRecord), ''] : []),
     ...(chosen.length > 0 ? [targetTable(targetResults), ''] : []),
-    ...(floorSplitTable(chosen, records) === '' ? [] : [floorSplitTable(chosen, records), '']),
+    ...(floorSplit === '' ? [] : [floorSplit, '']),
     ...(todos.length > 0 ? [todoTable(todos), ''] : []),
     `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore.toFixed(2)} at the start, ` +
       `${loadavg()[0]!.toFixed(2)} at the end (the bench itself keeps up to 2 busy; more means other processes shared the cores).` +
