@@ -340,25 +340,23 @@ describe('rxllm serve: operators', () => {
     await stalled.waitForSocketsClosed(100);
   });
 
-  it("--fallback sends the request again without streaming when the provider refuses to stream", async () => {
+  it.each([
+    {
+      why: "OpenAI's refusal (param stream, the adapter's recognition)",
+      model: 'o1',
+      error: { message: "Unsupported value: 'stream' does not support true with this model. Supported values are: false.", type: 'invalid_request_error', param: 'stream', code: 'unsupported_value' },
+    },
+    {
+      why: 'a refusal said only in words (an OpenAI-compatible server without `param`: the provider-neutral test)',
+      model: 'local-model',
+      error: { message: 'Streaming is not supported for this model.', type: 'invalid_request_error', param: null, code: null },
+    },
+  ])('--fallback sends the request again without streaming on $why', async ({ model, error }) => {
     const c = loadCase('openai-chat/text');
-    const { client } = await serve({ provider: 'openai', model: 'o1', fallback: true });
-    const refusal = { error: { message: "Unsupported value: 'stream' does not support true with this model. Supported values are: false.", type: 'invalid_request_error', param: 'stream', code: 'unsupported_value' } };
-    upstream.reply((request) => (request.body.stream ? { kind: 'json', status: 400, body: refusal } : { kind: 'json', body: chatCompletionFromEvents(c.events) }));
+    const { client } = await serve({ provider: 'openai', model, fallback: true });
+    upstream.reply((request) => (request.body.stream ? { kind: 'json', status: 400, body: { error } } : { kind: 'json', body: chatCompletionFromEvents(c.events) }));
     const before = upstream.requests.length;
-    const got = await collect(await client.chat.completions.create({ model: 'o1', messages, stream: true }));
-    expect(got.error).toBeUndefined();
-    expect(got.text).toBe(c.expect.text);
-    expect(upstream.requests.slice(before).map((r) => r.body.stream)).toEqual([true, false]);
-  });
-
-  it('--fallback also on a refusal said only in words (an OpenAI-compatible server without `param`), next to the adapter\'s recognition', async () => {
-    const c = loadCase('openai-chat/text');
-    const { client } = await serve({ provider: 'openai', model: 'local-model', fallback: true });
-    const refusal = { error: { message: 'Streaming is not supported for this model.', type: 'invalid_request_error', param: null, code: null } };
-    upstream.reply((request) => (request.body.stream ? { kind: 'json', status: 400, body: refusal } : { kind: 'json', body: chatCompletionFromEvents(c.events) }));
-    const before = upstream.requests.length;
-    const got = await collect(await client.chat.completions.create({ model: 'local-model', messages, stream: true }));
+    const got = await collect(await client.chat.completions.create({ model, messages, stream: true }));
     expect(got.error).toBeUndefined();
     expect(got.text).toBe(c.expect.text);
     expect(upstream.requests.slice(before).map((r) => r.body.stream)).toEqual([true, false]);

@@ -163,11 +163,16 @@ describe('isStreamingUnsupported: false', () => {
     for (const value of [undefined, null, 42, {}, new DOMException('This operation was aborted', 'AbortError')]) {
       expect(isStreamingUnsupported(value)).toBe(false);
     }
-    const loop = new Error('boom') as Error & { cause?: unknown };
-    loop.cause = loop;
-    expect(isStreamingUnsupported(loop)).toBe(false);
+    expect(isStreamingUnsupported(selfCaused())).toBe(false);
   });
 });
+
+/** An error that is its own cause: a recognition must stop walking the chain and say false. */
+function selfCaused(): Error {
+  const loop = new Error('boom') as Error & { cause?: unknown };
+  loop.cause = loop;
+  return loop;
+}
 
 describe('isOpenAIStreamingUnsupported (the openai and openai-responses adapters)', () => {
   it('is what both OpenAI adapters carry as isStreamingUnsupported', () => {
@@ -209,9 +214,7 @@ describe('isOpenAIStreamingUnsupported (the openai and openai-responses adapters
     // the wording alone is the provider-neutral test's, not OpenAI's error object
     expect(isOpenAIStreamingUnsupported(new Error(unsupportedValue.error.message))).toBe(false);
     for (const value of [undefined, null, 42, 'stream', {}, { param: 'stream' }]) expect(isOpenAIStreamingUnsupported(value)).toBe(false);
-    const loop = new Error('boom') as Error & { cause?: unknown };
-    loop.cause = loop;
-    expect(isOpenAIStreamingUnsupported(loop)).toBe(false);
+    expect(isOpenAIStreamingUnsupported(selfCaused())).toBe(false);
   });
 });
 
@@ -248,6 +251,7 @@ describe('isBedrockStreamingUnsupported (the bedrock adapter)', () => {
     expect(isBedrockStreamingUnsupported(throttled)).toBe(false);
     expect(isBedrockStreamingUnsupported(openAIError(400, unsupportedValue))).toBe(false);
     for (const value of [undefined, null, 42, bedrockRefusals[0], {}]) expect(isBedrockStreamingUnsupported(value)).toBe(false);
+    expect(isBedrockStreamingUnsupported(selfCaused())).toBe(false);
   });
 });
 
